@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - The Moodle site's address, exactly as its C($CFG->wwwroot) (scheme, host, port and path).
+      - Moodle redirects every request to its wwwroot; when O(url) differs the module fails and names the
+        canonical address instead of letting a form POST turn into a GET.
+      - Falls back to the E(MOODLE_URL) environment variable.
+      - Required, except with O(transport=cli) where a module needs no HTTP.
+    type: str
+  username:
+    description:
+      - Account to log in with (O(auth_method=password) or V(cas)). Admin modules need a site administrator.
+      - Falls back to E(MOODLE_USERNAME).
+    type: str
+  password:
+    description:
+      - Password of O(username). Never shown in output, results, diffs or errors.
+      - Falls back to E(MOODLE_PASSWORD).
+    type: str
+  token:
+    description:
+      - A web service token, for modules and calls that work with one (REST). Sent in POST bodies only.
+      - Falls back to E(MOODLE_TOKEN).
+    type: str
+  auth_method:
+    description:
+      - How to authenticate. V(password) logs in through Moodle's login form (C(/login/index.php) with its
+        logintoken) and checks the session positively. V(token) uses O(token) and opens no session.
+        V(cas) logs in through a CAS server (not available yet in this version).
+      - Default is V(token) when O(token) is given, else V(password).
+    type: str
+    choices: [password, cas, token]
+  cas_url:
+    description:
+      - Base URL of the CAS server, for O(auth_method=cas). Falls back to E(MOODLE_CAS_URL).
+    type: str
+  validate_certs:
+    description:
+      - Verify the site's TLS certificate. Turn off only for test sites. Falls back to E(MOODLE_VALIDATE_CERTS).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (PEM) to verify the site's certificate with. Falls back to E(MOODLE_CA_PATH).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a request that is safe to repeat (reads) is retried after a connection error or an
+        HTTP 502, 503 or 504, with exponential backoff. Writes are never repeated.
+    type: int
+    default: 3
+notes:
+  - Put the connection options once under C(module_defaults) with C(group/moodleops.auth.moodle).
+  - Results carry C(debug.http_requests) and C(debug.http_writes), the number of HTTP requests the task made
+    and how many of them asked Moodle to change something.
+requirements:
+  - requests (on the host that runs the module, for HTTP)
+"""
+
+    TRANSPORT = r"""
+options:
+  transport:
+    description:
+      - How settings are read and written.
+      - V(http) uses Moodle's admin pages as a logged-in site administrator (default).
+      - V(cli) runs Moodle's own C(admin/cli/cfg.php) on the Moodle host itself. Run the task on that host as the
+        web server user (C(become: true), C(become_user: www-data)). It needs only Python's standard library
+        there, no C(requests). C(cfg.php) writes raw values without the side effects of the admin pages.
+    type: str
+    choices: [http, cli]
+    default: http
+  moodle_root:
+    description:
+      - With O(transport=cli), the directory holding Moodle's C(config.php) on the host.
+    type: path
+  php_executable:
+    description:
+      - With O(transport=cli), the PHP CLI binary.
+    type: str
+    default: php
+"""

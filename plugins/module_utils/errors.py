@@ -1,0 +1,149 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Typed errors: each keeps Moodle's errorcode and says what to do about it."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class MoodleError(Exception):
+    """Base of every expected failure. ``str()`` is the message shown to the user."""
+
+    def __init__(self, message, errorcode=None, hint=None):
+        super(MoodleError, self).__init__(message)
+        self.message = message
+        self.errorcode = errorcode
+        self.hint = hint
+
+    def __str__(self):
+        text = self.message
+        if self.errorcode:
+            text = "%s [Moodle errorcode: %s]" % (text, self.errorcode)
+        if self.hint:
+            text = "%s %s" % (text, self.hint)
+        return text
+
+
+class MoodleConnectionError(MoodleError):
+    """The site could not be reached (DNS, refused, TLS, timeout)."""
+
+
+class NotMoodleError(MoodleError):
+    """Something answered at ``url`` but it is not a Moodle site."""
+
+
+class WwwrootMismatchError(MoodleError):
+    """The site redirects to its canonical wwwroot, which differs from ``url``."""
+
+    def __init__(self, given, canonical):
+        super(WwwrootMismatchError, self).__init__(
+            "Moodle's wwwroot is %s but url is %s: Moodle redirects every request to its wwwroot, which would "
+            "turn form POSTs into GETs." % (canonical, given),
+            hint="Set url to %s (scheme, host, port and path must match $CFG->wwwroot)." % canonical)
+        self.canonical = canonical
+
+
+class MaintenanceModeError(MoodleError):
+    """The site is in maintenance mode."""
+
+
+class LoginFailedError(MoodleError):
+    """Moodle refused the credentials."""
+
+
+class SessionLostError(MoodleError):
+    """The Moodle session ended while the module was working."""
+
+
+class NotSiteAdminError(MoodleError):
+    """The account is logged in but is not a site administrator."""
+
+
+class SettingsSaveError(MoodleError):
+    """admin/settings.php did not accept a save."""
+
+
+class WriteNotAppliedError(MoodleError):
+    """A write was answered normally but reading back shows it did not take effect."""
+
+
+class WebServicesDisabledError(MoodleError):
+    """Web services (or the protocol used) are switched off on the site."""
+
+
+class InvalidTokenError(MoodleError):
+    """The token is unknown to Moodle (never existed, deleted or expired)."""
+
+
+class AccessDeniedError(MoodleError):
+    """Moodle refused access (capability, service, IP or function not allowed)."""
+
+
+class PluginNotInstalledError(MoodleError):
+    """A plugin the task needs is not installed on the site."""
+
+
+class MoodleApiError(MoodleError):
+    """Any other error answered by a Moodle web service or AJAX call."""
+
+
+class CliError(MoodleError):
+    """admin/cli/cfg.php (transport: cli) failed."""
+
+
+class InvalidInputError(MoodleError):
+    """Module options that cannot work; raised before the first write."""
+
+
+def web_service_error(errorcode, message, debuginfo=None, function=None, via="REST"):
+    """Translate a web service / AJAX errorcode into a typed error that says what to do."""
+    where = " calling %s" % function if function else ""
+    detail = "%s%s: %s" % (via, where, message)
+    if debuginfo:
+        detail = "%s (%s)" % (detail, debuginfo)
+    if errorcode == "invalidtoken":
+        return InvalidTokenError(
+            "Moodle does not know the token (%s)." % detail, errorcode,
+            "Check token: it may have been deleted, expired, or belong to another site.")
+    if errorcode == "accessexception":
+        return AccessDeniedError(
+            "Moodle refused access (%s)." % detail, errorcode,
+            "Check that the token's user has webservice/rest:use (and the function's capabilities), that the "
+            "function is in the token's external service, that the service is enabled and, if restricted, "
+            "that the user is authorised on it, and the token's IP restriction and expiry.")
+    if errorcode in ("invalidrecord", "invalidrecordunknown"):
+        return MoodleApiError(
+            "Unknown web service function (%s)." % detail, errorcode,
+            "The function does not exist on this site: check its name and that the plugin defining it is installed.")
+    if errorcode == "servicenotavailable":
+        return MoodleApiError(
+            "The function or service is not available (%s)." % detail, errorcode,
+            "For AJAX, the function must be AJAX-enabled; for token.php the service must exist and be enabled.")
+    if errorcode in ("servicerequireslogin", "requireloginerror"):
+        return SessionLostError("The Moodle session is not logged in (%s)." % detail, errorcode)
+    if errorcode == "invalidsesskey":
+        return SessionLostError("Moodle rejected the session key (%s)." % detail, errorcode,
+                                "The session was probably replaced by another login of the same account.")
+    if errorcode == "sitemaintenance":
+        return MaintenanceModeError("The site is in maintenance mode (%s)." % detail, errorcode,
+                                    "Retry after maintenance ends (admin/cli/maintenance.php --disable).")
+    if errorcode == "nopermissions":
+        return AccessDeniedError("Missing capability (%s)." % detail, errorcode,
+                                 "Grant the capability named in the message to the token's user through a role.")
+    if errorcode == "enablewsdescription":
+        return WebServicesDisabledError(
+            "Web services are disabled on the site (%s)." % detail, errorcode,
+            "Enable them with moodleops.auth.moodle_webservice_enable (setting enablewebservices).")
+    return MoodleApiError("Moodle answered an error (%s)." % detail, errorcode)
+
+
+class PageError(MoodleError):
+    """An HTML error page (Moodle serves fatal errors as HTTP 404 with p.errormessage)."""
+
+    def __init__(self, message, path, status):
+        super(PageError, self).__init__("Moodle answered %s with HTTP %s: %s" % (path, status, message))
+        self.page_message = message
+        self.path = path
+        self.status = status

@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP path of the collection: a keep-alive session with retries, counting and redaction.
+
+``requests`` is imported here only, so that ``transport: cli`` works on hosts without it."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+import traceback
+
+try:
+    from urllib.parse import urljoin, urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urljoin, urlsplit
+
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
+    MaintenanceModeError,
+    MoodleConnectionError,
+    WwwrootMismatchError,
+)
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+except ImportError:  # pragma: no cover - exercised by the missing-library message
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+RETRY_STATUSES = (502, 503, 504)
+USER_AGENT = "moodleops.auth (Ansible collection; +https://galaxy.ansible.com/moodleops/auth)"
+
+
+def normalise_base_url(url):
+    url = (url or "").strip()
+    while url.endswith("/"):
+        url = url[:-1]
+    return url
+
+
+class Response:
+    """What the collection needs of an HTTP answer."""
+
+    def __init__(self, method, path, status, headers, body, url):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.url = url
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def location(self):
+        return self.headers.get("Location")
+
+    @property
+    def is_redirect(self):
+        return self.status in (301, 302, 303, 307, 308) and bool(self.location)
+
+    @property
+    def content_type(self):
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+    def json(self):
+        import json
+        return json.loads(self.text)
+
+
+class HttpTransport:
+    """Requests to one Moodle site. Never follows redirects on its own; never retries a write."""
+
+    def __init__(self, base_url, redactor, validate_certs=True, ca_path=None, timeout=30, retries=3,
+                 backoff=0.5, user_agent=USER_AGENT):
+        if requests is None:
+            raise ImportError("requests")
+        self.base_url = normalise_base_url(base_url)
+        self.redact = redactor
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.backoff = backoff
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+        self.session.verify = (ca_path or True) if validate_certs else False
+        self.request_count = 0
+        self.write_count = 0
+        if not validate_certs:
+            try:
+                requests.packages.urllib3.disable_warnings()
+            except AttributeError:  # pragma: no cover
+                pass
+
+    def url_for(self, path):
+        if path.startswith("http://") or path.startswith("https://"):
+            return path
+        return self.base_url + "/" + path.lstrip("/")
+
+    def request(self, method, path, params=None, data=None, json_body=None, headers=None, write=False,
+                idempotent=None):
+        """One request; ``write`` marks requests that ask Moodle to change something (never retried unless
+        ``idempotent`` says the request may be repeated safely)."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method == "GET" and not write
+        url = self.url_for(path)
+        attempts = 1 + (self.retries if idempotent else 0)
+        last_error = None
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+            self.request_count += 1
+            if write:
+                self.write_count += 1
+            try:
+                answer = self.session.request(method, url, params=params, data=data, json=json_body,
+                                              headers=headers, timeout=self.timeout, allow_redirects=False)
+            except requests.exceptions.RequestException as error:
+                last_error = error
+                if not idempotent or not self._retriable_error(error):
+                    break
+                continue
+            response = Response(method, path, answer.status_code, answer.headers, answer.content, answer.url)
+            if response.status == 503 and "maintenance" in (answer.reason or "").lower():
+                raise MaintenanceModeError(
+                    "%s is in maintenance mode (HTTP 503 %s)." % (self.base_url, answer.reason),
+                    hint="Retry after maintenance ends (admin/cli/maintenance.php --disable on the Moodle host).")
+            if response.status in RETRY_STATUSES and idempotent and attempt + 1 < attempts:
+                last_error = None
+                continue
+            return response
+        raise self._connection_error(last_error, method, path)
+
+    @staticmethod
+    def _retriable_error(error):
+        return isinstance(error, (requests.exceptions.ConnectionError, requests.exceptions.Timeout))
+
+    def _connection_error(self, error, method, path):
+        where = "%s %s" % (method, self.redact(self.url_for(path).split("?")[0]))
+        text = self.redact(str(error))
+        if isinstance(error, requests.exceptions.SSLError):
+            return MoodleConnectionError(
+                "TLS verification failed for %s: %s" % (where, text),
+                hint="Give the CA bundle with ca_path, or (for a test site only) set validate_certs: false.")
+        if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout,
+                              requests.exceptions.Timeout)):
+            return MoodleConnectionError(
+                "No answer within %s s for %s." % (self.timeout, where),
+                hint="Check that url is reachable from where the task runs, or raise timeout.")
+        if isinstance(error, requests.exceptions.ConnectionError):
+            lowered = text.lower()
+            if "name or service not known" in lowered or "nodename nor servname" in lowered or \
+                    "failed to resolve" in lowered or "name resolution" in lowered or "getaddrinfo" in lowered:
+                reason = "the host name does not resolve"
+            elif "refused" in lowered:
+                reason = "the connection was refused (nothing listens on that host and port)"
+            elif "remotedisconnected" in lowered or "connection aborted" in lowered or "reset" in lowered:
+                reason = "the server closed the connection without answering"
+            else:
+                reason = "the connection failed"
+            return MoodleConnectionError(
+                "Cannot reach Moodle at %s: %s (%s)." % (self.base_url, reason, text),
+                hint="Check url (scheme, host, port) and the network path from where the task runs.")
+        return MoodleConnectionError("Request %s failed: %s" % (where, text))
+
+    def check_redirect_target(self, response):
+        """Fail clearly when Moodle redirects to another origin or path prefix: that is its wwwroot."""
+        if not response.is_redirect:
+            return
+        target = urljoin(self.url_for(response.path), response.location)
+        given, found = urlsplit(self.base_url), urlsplit(target)
+        same_origin = (given.scheme, given.netloc.lower()) == (found.scheme, found.netloc.lower())
+        if same_origin and (found.path + "/").startswith(given.path.rstrip("/") + "/"):
+            return
+        raise WwwrootMismatchError(self.base_url, canonical_from_redirect(response.path, target))
+
+    def close(self):
+        self.session.close()
+
+
+def canonical_from_redirect(requested_path, target):
+    """Guess the wwwroot from a redirect that kept the requested path, e.g. http -> https."""
+    parts = urlsplit(target)
+    path = parts.path
+    requested = "/" + requested_path.split("?")[0].lstrip("/")
+    if requested != "/" and path.endswith(requested):
+        path = path[:-len(requested)]
+    return normalise_base_url("%s://%s%s" % (parts.scheme, parts.netloc, path))

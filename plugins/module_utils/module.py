@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""MoodleModule: what every module shares (argument spec, client, settings backend, errors, redaction, debug)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.moodleops.auth.plugins.module_utils.argspec import moodle_argument_spec
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor, redact_structure
+
+
+class MoodleModule:
+    def __init__(self, argument_spec, transport=False, **kwargs):
+        self.module = AnsibleModule(argument_spec=moodle_argument_spec(argument_spec, transport=transport),
+                                    supports_check_mode=True, **kwargs)
+        self.params = self.module.params
+        self.redact = Redactor()
+        self.redact.on_add(self.module.no_log_values.add)
+        for secret in (self.params.get("password"), self.params.get("token")):
+            self.redact.add(secret)
+        self._client = None
+        self._settings = None
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def transport(self):
+        return self.params.get("transport") or "http"
+
+    @property
+    def client(self):
+        if self._client is None:
+            from ansible_collections.moodleops.auth.plugins.module_utils import http
+            if http.requests is None:
+                self.module.fail_json(msg=missing_required_lib("requests"), exception=http.REQUESTS_IMPORT_ERROR)
+            from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
+            if not self.params.get("url"):
+                raise InvalidInputError("url is required for HTTP access.", hint="Set url or MOODLE_URL.")
+            self._client = MoodleClient(self.params, self.redact)
+        return self._client
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from ansible_collections.moodleops.auth.plugins.module_utils import settings
+            if self.transport == "cli":
+                self._settings = settings.CliSettings(self.module, self.params.get("moodle_root"),
+                                                      self.params.get("php_executable") or "php")
+            else:
+                self._settings = settings.HttpSettings(self.client)
+        return self._settings
+
+    def debug_info(self):
+        transport = self._client.transport if self._client is not None else None
+        return {"http_requests": transport.request_count if transport else 0,
+                "http_writes": transport.write_count if transport else 0,
+                "transport": self.transport}
+
+    def run(self, work):
+        """Run ``work()`` (returns the result dict), translate expected failures, close the session, exit."""
+        try:
+            result = work()
+        except MoodleError as error:
+            self._close()
+            details = {"msg": self.redact(str(error)), "debug": self.debug_info()}
+            if error.errorcode:
+                details["errorcode"] = error.errorcode
+            self.module.fail_json(**details)
+        self._close()
+        result.setdefault("changed", False)
+        result["debug"] = self.debug_info()
+        self.module.exit_json(**redact_structure(result, self.redact))
+
+    def _close(self):
+        if self._client is not None:
+            self._client.close()
+
+    def diff(self, before, after):
+        """A diff for ``--diff`` runs, or None."""
+        if not self.module._diff:
+            return None
+        return {"before": before, "after": after}

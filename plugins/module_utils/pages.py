@@ -1,0 +1,344 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading Moodle's HTML pages: forms, M.cfg, error messages, links, the release in the footer."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+try:
+    from html.parser import HTMLParser
+    from html import unescape
+except ImportError:  # pragma: no cover
+    from HTMLParser import HTMLParser
+    unescape = HTMLParser().unescape
+
+_MCFG = re.compile(r"M\.cfg\s*=\s*(\{.*?\});", re.S)
+_SESSKEY = re.compile(r'"sesskey":"([^"]+)"')
+_USERID = re.compile(r'"userId":(\d+)')
+_WWWROOT = re.compile(r'"wwwroot":"([^"]+)"')
+_RELEASE = re.compile(r"Version\s+(\d+\.\d+(?:\.\d+)?(?:[^<\n]*?\(Build:\s*\d+\))?)")
+
+
+class FormControl:
+    """One named control of a form, as a browser would see it."""
+
+    def __init__(self, tag, name, control_type=None, value=None, checked=False, disabled=False):
+        self.tag = tag
+        self.name = name
+        self.type = control_type
+        self.value = value
+        self.checked = checked
+        self.disabled = disabled
+        self.options = []  # (value, label, selected) for selects
+        self.multiple = False
+
+    def __repr__(self):
+        return "FormControl(%s %s=%r)" % (self.tag, self.name, self.value)
+
+
+class Form:
+    def __init__(self, attrs):
+        self.id = attrs.get("id")
+        self.action = attrs.get("action") or ""
+        self.method = (attrs.get("method") or "get").lower()
+        self.attrs = attrs
+        self.controls = []
+
+    def control(self, name):
+        for control in self.controls:
+            if control.name == name:
+                return control
+        return None
+
+    def controls_named(self, name):
+        return [control for control in self.controls if control.name == name]
+
+    @property
+    def field_names(self):
+        return [control.name for control in self.controls]
+
+    def hidden_values(self):
+        return dict((c.name, c.value or "") for c in self.controls if c.tag == "input" and c.type == "hidden")
+
+    def current_values(self):
+        """The value each named field currently holds: checkbox pairs resolve to '1'/'0', selects to the
+        selected option (None when nothing is selected), multi-selects to a list."""
+        values = {}
+        for control in self.controls:
+            if control.disabled:
+                continue
+            if control.tag == "input" and control.type in ("checkbox", "radio"):
+                if control.checked:
+                    values[control.name] = control.value if control.value is not None else "on"
+                continue
+            if control.tag == "input" and control.type in ("submit", "button", "image", "reset", "file"):
+                continue
+            if control.tag == "button":
+                continue
+            if control.tag == "select":
+                selected = [value for value, _label, chosen in control.options if chosen]
+                values[control.name] = selected if control.multiple else (selected[0] if selected else None)
+                continue
+            values.setdefault(control.name, control.value or "")
+        return values
+
+    def browser_submission(self):
+        """The (name, value) pairs a browser would submit unchanged (successful controls, no buttons)."""
+        pairs = []
+        for control in self.controls:
+            if control.disabled:
+                continue
+            if control.tag == "input" and control.type in ("checkbox", "radio"):
+                if control.checked:
+                    pairs.append((control.name, control.value if control.value is not None else "on"))
+            elif control.tag == "input" and control.type in ("submit", "button", "image", "reset", "file"):
+                continue
+            elif control.tag == "button":
+                continue
+            elif control.tag == "select":
+                chosen = [value for value, _label, selected in control.options if selected]
+                if not chosen and control.options and not control.multiple:
+                    chosen = [control.options[0][0]]
+                pairs.extend((control.name, value) for value in chosen)
+            else:
+                pairs.append((control.name, control.value or ""))
+        return pairs
+
+
+class Link:
+    def __init__(self, href, text, attrs):
+        self.href = unescape(href or "")
+        self.text = text
+        self.attrs = attrs
+
+
+class TableRow:
+    """A table row: its cells' texts, the links in it, and whether it shows a dimmed (disabled) name."""
+
+    def __init__(self, table_id):
+        self.table_id = table_id
+        self.cells = []
+        self.links = []
+        self.dimmed = False
+
+
+class _PageParser(HTMLParser):
+    def __init__(self):
+        HTMLParser.__init__(self, convert_charrefs=True)
+        self.forms = []
+        self.links = []
+        self.error_messages = []
+        self.alerts = []
+        self.dimmed = []
+        self.elements_by_id = {}
+        self._form = None
+        self._select = None
+        self._option = None
+        self._textarea = None
+        self._link = None
+        self._capture = []  # stack of [kind, depth, chunks]
+        self._depth = 0
+        self.rows = []
+        self._tables = []
+        self._row = None
+        self._cell = None
+
+    # Capture the text of a few marker elements.
+    def _start_capture(self, kind):
+        self._capture.append([kind, self._depth, []])
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict((key, value if value is not None else "") for key, value in attrs)
+        if tag not in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
+            self._depth += 1
+        classes = attrs.get("class", "").split()
+        if tag == "table":
+            self._tables.append(attrs.get("id"))
+        elif tag == "tr" and self._tables:
+            self._row = TableRow(self._tables[-1])
+            self.rows.append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+            self._row.cells.append(self._cell)
+        if tag == "form":
+            self._form = Form(attrs)
+            self.forms.append(self._form)
+        elif tag == "input" and attrs.get("name") is not None:
+            control = FormControl("input", attrs["name"], attrs.get("type", "text").lower(), attrs.get("value"),
+                                  "checked" in attrs, "disabled" in attrs)
+            self._add_control(control)
+        elif tag == "select" and attrs.get("name") is not None:
+            self._select = FormControl("select", attrs["name"], disabled="disabled" in attrs)
+            self._select.multiple = "multiple" in attrs
+            self._add_control(self._select)
+        elif tag == "option" and self._select is not None:
+            self._option = [attrs.get("value"), [], "selected" in attrs]
+        elif tag == "textarea" and attrs.get("name") is not None:
+            self._textarea = FormControl("textarea", attrs["name"], value="", disabled="disabled" in attrs)
+            self._add_control(self._textarea)
+        elif tag == "button" and attrs.get("name") is not None:
+            self._add_control(FormControl("button", attrs["name"], attrs.get("type", "submit"), attrs.get("value")))
+        elif tag == "a":
+            self._link = Link(attrs.get("href"), [], attrs)
+            self.links.append(self._link)
+            if self._row is not None:
+                self._row.links.append(self._link)
+        if "id" in attrs:
+            self.elements_by_id.setdefault(attrs["id"], (tag, attrs))
+            if attrs["id"] == "loginerrormessage":
+                self._start_capture("error")
+        if "errormessage" in classes:
+            self._start_capture("error")
+        if "alert-danger" in classes or "alert-error" in classes:
+            self._start_capture("alert")
+        if "dimmed_text" in classes:
+            self._start_capture("dimmed")
+            if self._row is not None:
+                self._row.dimmed = True
+
+    def _add_control(self, control):
+        if self._form is not None:
+            self._form.controls.append(control)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._tables:
+            self._tables.pop()
+            self._row = None
+        elif tag == "tr":
+            if self._row is not None:
+                self._row.cells = [" ".join("".join(cell).split()) for cell in self._row.cells]
+            self._row = None
+            self._cell = None
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._finish_option()
+            self._select = None
+        elif tag == "option":
+            self._finish_option()
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "a" and self._link is not None:
+            self._link.text = " ".join("".join(self._link.text).split())
+            self._link = None
+        if tag not in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
+            while self._capture and self._capture[-1][1] >= self._depth:
+                kind, _depth, chunks = self._capture.pop()
+                text = " ".join("".join(chunks).split())
+                {"error": self.error_messages, "alert": self.alerts, "dimmed": self.dimmed}[kind].append(text)
+            self._depth -= 1
+
+    def _finish_option(self):
+        if self._option is not None and self._select is not None:
+            value, label, selected = self._option
+            label = " ".join("".join(label).split())
+            self._select.options.append((value if value is not None else label, label, selected))
+        self._option = None
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option[1].append(data)
+        if self._textarea is not None:
+            self._textarea.value += data
+        if self._link is not None:
+            self._link.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+        for capture in self._capture:
+            capture[2].append(data)
+
+
+class Page:
+    """A parsed HTML page."""
+
+    def __init__(self, html):
+        self.html = html or ""
+        parser = _PageParser()
+        try:
+            parser.feed(self.html)
+            parser.close()
+        except Exception:  # a broken page still yields what was parsed so far
+            pass
+        self.forms = parser.forms
+        self.links = parser.links
+        self.error_messages = [text for text in parser.error_messages if text]
+        self.alerts = [text for text in parser.alerts if text]
+        self.dimmed_texts = parser.dimmed
+        self.elements_by_id = parser.elements_by_id
+        self.rows = parser.rows
+
+    def form(self, form_id=None, action_contains=None):
+        for form in self.forms:
+            if form_id is not None and form.id != form_id:
+                continue
+            if action_contains is not None and action_contains not in form.action:
+                continue
+            return form
+        return None
+
+    def form_with_field(self, name):
+        for form in self.forms:
+            if form.control(name) is not None:
+                return form
+        return None
+
+    @property
+    def mcfg(self):
+        """M.cfg as a dict, or {} on pages without it (JSON answers, non-Moodle pages)."""
+        match = _MCFG.search(self.html)
+        if not match:
+            return {}
+        try:
+            return json.loads(match.group(1))
+        except ValueError:
+            cfg = {}
+            for key, pattern in (("sesskey", _SESSKEY), ("wwwroot", _WWWROOT)):
+                found = pattern.search(match.group(1))
+                if found:
+                    cfg[key] = found.group(1).replace("\\/", "/")
+            found = _USERID.search(match.group(1))
+            if found:
+                cfg["userId"] = int(found.group(1))
+            return cfg
+
+    @property
+    def is_moodle(self):
+        return bool(self.mcfg.get("wwwroot"))
+
+    @property
+    def sesskey(self):
+        return self.mcfg.get("sesskey")
+
+    @property
+    def user_id(self):
+        try:
+            return int(self.mcfg.get("userId") or 0)
+        except (TypeError, ValueError):
+            return 0
+
+    @property
+    def wwwroot(self):
+        return self.mcfg.get("wwwroot")
+
+    @property
+    def release(self):
+        """The release printed in the footer (admins see it), e.g. '4.5.6 (Build: 20250811)'."""
+        match = _RELEASE.search(self.html)
+        return " ".join(match.group(1).split()) if match else None
+
+    def table_rows(self, table_id):
+        return [row for row in self.rows if row.table_id == table_id and row.cells]
+
+    def links_matching(self, pattern):
+        regex = re.compile(pattern)
+        return [link for link in self.links if regex.search(link.href)]
