@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from replay import ReplayServer, fixtures_available
+from recorded_replay import ReplayServer, fixtures_available
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
