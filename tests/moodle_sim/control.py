@@ -1,0 +1,74 @@
+"""Test-only control API under /__sim__/ (never logged). JSON in, JSON out."""
+import json
+
+from . import cfgcli
+from .response import Response
+
+
+def _json(obj, status=200):
+    return Response(status, json.dumps(obj), content_type="application/json")
+
+
+def handle(sim, method, path, body):
+    try:
+        req = json.loads(body.decode("utf-8")) if body else {}
+    except ValueError:
+        return _json({"error": "invalid json"}, 400)
+    if not isinstance(req, dict):
+        return _json({"error": "expected a JSON object"}, 400)
+    state = sim.state
+    try:
+        if path == "/__sim__/log" and method == "GET":
+            return _json({"requests": [r.to_json() for r in sim.requests]})
+        if path == "/__sim__/log/clear" and method == "POST":
+            sim.clear_log()
+            return _json({"ok": True})
+        if path == "/__sim__/state" and method == "GET":
+            return _json(state.to_json())
+        if path == "/__sim__/reset" and method == "POST":
+            state.reset(req.get("state", "fresh"))
+            sim.clear_log()
+            sim.set_fault("none")
+            return _json({"ok": True, "state": state.kind})
+        if path == "/__sim__/fault" and method == "POST":
+            mode = req.get("mode", "none")
+            if mode not in ("error500", "slow", "drop", "none"):
+                return _json({"error": "unknown mode %r" % mode}, 400)
+            sim.set_fault(mode, req.get("count", 1), req.get("delay", 0), req.get("path_prefix", "/"))
+            return _json({"ok": True})
+        if path == "/__sim__/cfg" and method == "POST":
+            if "force" in req:          # extension: hard-set in config.php ($CFG->x / forced_plugin_settings)
+                with state.lock:
+                    comp = req.get("component") or "core"
+                    if req["force"] is None:
+                        state.forced.get(comp, {}).pop(req["name"], None)
+                    else:
+                        state.forced.setdefault(comp, {})[req["name"]] = str(req["force"])
+                return _json({"ok": True})
+            code, out, err = cfgcli.run(state, cfgcli.args_from_request(req))
+            return _json({"exit": code, "stdout": out, "stderr": err})
+        if path == "/__sim__/user" and method == "POST":
+            with state.lock:
+                if state.user_by_username((req.get("username") or "").strip().lower()):
+                    return _json({"error": "username exists"}, 409)
+                u = state.add_user(req["username"], req.get("password", ""), req.get("firstname", ""),
+                                   req.get("lastname", ""), req.get("email", ""), req.get("auth", "manual"))
+                for key in ("idnumber", "suspended"):
+                    if key in req:
+                        u[key] = req[key]
+            return _json({"id": u["id"]})
+        if path == "/__sim__/maintenance" and method == "POST":
+            mode = req.get("mode", "off")
+            if mode not in ("cli", "legacy", "off"):
+                return _json({"error": "unknown mode %r" % mode}, 400)
+            with state.lock:
+                state.maintenance = mode
+                state.set_config("maintenance_enabled", "1" if mode == "legacy" else "0")
+            return _json({"ok": True})
+        if path == "/__sim__/debug" and method == "POST":
+            with state.lock:
+                state.debug = bool(req.get("on", True))
+            return _json({"ok": True})
+    except (KeyError, TypeError, ValueError) as e:
+        return _json({"error": str(e)}, 400)
+    return _json({"error": "unknown control endpoint %s %s" % (method, path)}, 404)

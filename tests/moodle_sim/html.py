@@ -1,0 +1,179 @@
+"""Page layout helper: renders a full Moodle-looking page (boost structure) around some main HTML.
+
+Written for the simulator (not copied markup): it keeps what clients parse: <title>, M.cfg with
+sesskey/userId, span#user-notifications with alerts, div[role=main], the user menu logout link,
+the footer "You are logged in as" block and, for site admins, the release line."""
+import html as _html
+import time
+
+from .response import Response, http_date
+from .state import RELEASE, THEMEREV
+from .util import php_json
+
+
+def esc(value):
+    return _html.escape("" if value is None else str(value), quote=True)
+
+
+def mcfg(state, session, userid):
+    cfg = {"wwwroot": state.wwwroot, "apibase": state.wwwroot + "/r.php/api", "homeurl": {},
+           "sesskey": session.sesskey if session else "", "sessiontimeout": "28800",
+           "sessiontimeoutwarning": "1200", "themerev": THEMEREV, "slasharguments": 1, "theme": "boost",
+           "iconsystemmodule": "core/icon_system_fontawesome", "jsrev": THEMEREV, "admin": "admin",
+           "svgicons": True, "usertimezone": "Europe/London", "language": "en", "courseId": 1,
+           "courseContextId": 2, "contextid": 1, "contextInstanceId": 0, "langrev": int(THEMEREV),
+           "templaterev": THEMEREV, "siteId": 1, "userId": userid}
+    return php_json(cfg)
+
+
+def notification_html(kind, text):
+    return ('<div class="alert alert-%s alert-block fade in alert-dismissible" role="alert" '
+            'data-aria-autofocus="true">\n    %s\n    <button type="button" class="btn-close" '
+            'data-dismiss="alert"><span aria-hidden="true">&times;</span>'
+            '<span class="sr-only">Dismiss this notification</span></button>\n</div>' % (kind, esc(text)))
+
+
+def page(ctx, title, main, status=200, bodyid="page-site-index", heading=None, reason=None,
+         cache_private=None, extra_headers=None, show_notifications=True):
+    """Full page. ctx: the request context (state, session, user)."""
+    state = ctx.state
+    session = ctx.session
+    user = ctx.user
+    userid = user["id"] if user else 0
+    wwwroot = state.wwwroot
+    notes = ""
+    if show_notifications and session is not None and session.notifications:
+        notes = "".join(notification_html(k, t) for k, t in session.notifications)
+        session.notifications = []
+    if user:
+        usermenu = ('<div class="usermenu" data-region="usermenu"><span class="userbutton">'
+                    '<span class="usertext">%s</span></span>'
+                    '<div class="dropdown-menu" role="menu"><a href="%s/user/profile.php" class="dropdown-item" '
+                    'role="menuitem">Profile</a><a href="%s/login/logout.php?sesskey=%s" class="dropdown-item" '
+                    'role="menuitem">Log out</a></div></div>'
+                    % (esc(fullname(user)), wwwroot, wwwroot, esc(session.sesskey)))
+        logininfo = ('<div class="logininfo">You are logged in as <a href="%s/user/profile.php?id=%d" '
+                     'title="View profile">%s</a> (<a href="%s/login/logout.php?sesskey=%s">Log out</a>)</div>'
+                     % (wwwroot, userid, esc(fullname(user)), wwwroot, esc(session.sesskey)))
+    else:
+        usermenu = ('<div class="usermenu"><span class="login ps-2">You are not logged in. '
+                    '<a href="%s/login/index.php">Log in</a></span></div>' % wwwroot)
+        logininfo = '<div class="logininfo">You are not logged in.</div>'
+    release = ""
+    if user and state.is_siteadmin(userid):
+        release = ('<div class="footer-section p-3">\n<div>Powered by Moodle</div>\n'
+                   '<div>\n    Version %s\n</div>\n</div>' % esc(RELEASE))
+    headinghtml = '<h2>%s</h2>' % esc(heading) if heading else ""
+    body = """<!DOCTYPE html>
+<html dir="ltr" lang="en" xml:lang="en">
+<head>
+<title>%(title)s</title>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<script>
+//<![CDATA[
+var M = {}; M.yui = {};
+M.pageloadstarttime = new Date();
+M.cfg = %(mcfg)s;
+//]]>
+</script>
+</head>
+<body id="%(bodyid)s" class="pagelayout-standard">
+<div id="page-wrapper">
+<nav class="navbar fixed-top" aria-label="Site navigation">
+<a href="%(wwwroot)s/" class="navbar-brand">Lab Moodle</a>
+%(usermenu)s
+</nav>
+<div id="page" class="container-fluid">
+<div id="page-content">
+<div id="region-main-box">
+<div id="region-main">
+<span class="notifications" id="user-notifications">%(notes)s</span>
+<div role="main"><span id="maincontent"></span>%(headinghtml)s%(main)s</div>
+</div>
+</div>
+</div>
+<footer id="page-footer" class="footer-popover bg-white">
+<div class="footer-content-popover container" data-region="footer-content-popover">
+<div class="footer-section p-3 border-bottom">
+%(logininfo)s
+</div>
+%(release)s
+</div>
+</footer>
+</div>
+</div>
+</body>
+</html>
+""" % dict(title=esc(title), mcfg=mcfg(state, session, userid), bodyid=esc(bodyid), wwwroot=wwwroot,
+           usermenu=usermenu, notes=notes, headinghtml=headinghtml, main=main, logininfo=logininfo,
+           release=release)
+    resp = Response(status, body, reason=reason)
+    resp.add_header("Content-Language", "en")
+    resp.add_header("Content-Script-Type", "text/javascript")
+    resp.add_header("Content-Style-Type", "text/css")
+    resp.add_header("X-UA-Compatible", "IE=edge")
+    private = bool(user) if cache_private is None else cache_private
+    if private:
+        resp.add_header("Cache-Control", "private, pre-check=0, post-check=0, max-age=0, no-transform")
+        resp.add_header("Pragma", "no-cache")
+        resp.add_header("Expires", "")
+    else:
+        resp.add_header("Cache-Control", "no-store, no-cache, must-revalidate, no-transform")
+        resp.add_header("Pragma", "no-cache")
+        resp.add_header("Expires", "Mon, 20 Aug 1969 09:23:00 GMT")
+        resp.add_header("Last-Modified", http_date())
+    resp.add_header("Accept-Ranges", "none")
+    resp.add_header("X-Frame-Options", "sameorigin")
+    for k, v in extra_headers or []:
+        resp.add_header(k, v)
+    return resp
+
+
+def fullname(user):
+    return ("%s %s" % (user.get("firstname", ""), user.get("lastname", ""))).strip()
+
+
+def single_button(url, label, method="get", hidden=None, primary=True):
+    inputs = "".join('<input type="hidden" name="%s" value="%s">' % (esc(k), esc(v)) for k, v in (hidden or []))
+    return ('<div class="singlebutton"><form method="%s" action="%s">%s<button type="submit" class="btn %s">%s'
+            '</button></form></div>' % (method, esc(url), inputs, "btn-primary" if primary else "btn-secondary",
+                                       esc(label)))
+
+
+def error_page(ctx, message, errorcode, module="error", continueurl=None, status=404):
+    """A fatal error page as print_error()/moodle_exception renders it: 404 + p.errormessage."""
+    wwwroot = ctx.state.wwwroot
+    main = ('<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">'
+            '<p class="errormessage">%s</p><p class="errorcode"><a href="https://docs.moodle.org/405/en/error/%s/%s">'
+            'More information about this error</a></p></div><div class="continuebutton">%s</div>'
+            % (esc(message), esc(module), esc(errorcode), single_button(continueurl or wwwroot + "/", "Continue")))
+    return page(ctx, "Error | lab", main, status=status, bodyid="page-error")
+
+
+def confirm_box(message, continue_button, cancel_button):
+    return ('<div role="alertdialog" aria-modal="true" id="notice" class="box py-3 generalbox modal modal-dialog '
+            'modal-in-page show"><div id="modal-content" class="box py-3 modal-content"><div id="modal-header" '
+            'class="box py-3 modal-header px-3"><h4>Confirm</h4></div><div role="alert" id="modal-body" '
+            'class="box py-3 modal-body"><p>%s</p></div><div id="modal-footer" class="box py-3 modal-footer">'
+            '<div class="buttons">%s%s</div></div></div></div>' % (esc(message), cancel_button, continue_button))
+
+
+def maintenance_static_page(sitename):
+    return """<!DOCTYPE html>
+<html lang="en" xml:lang="en">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>%(s)s under maintenance</title>
+</head>
+<body>
+<div id="page"><div id="region-main">
+<h1>%(s)s under maintenance</h1>
+<div class='alert-danger'>The site is undergoing maintenance and is currently not available</div>
+</div></div>
+</body>
+</html>
+""" % dict(s=esc(sitename))
+
+
+def now():
+    return int(time.time())

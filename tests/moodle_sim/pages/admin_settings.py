@@ -1,0 +1,202 @@
+"""/admin/settings.php and /admin/search.php (flows f03, f05, f15; hosts the protocol, service and auth tables)."""
+from .. import settings_tree
+from ..html import error_page, esc, page
+from ..response import redirect
+from ..state import DEFAULTUSERROLEID
+from .common import require_login
+
+
+# ---------------------------------------------------------------- reading / writing settings
+def get_setting(state, setting):
+    """admin_setting::get_setting(): the stored value, or None when there is no row."""
+    value = state.get_config(setting.name, setting.component or None)
+    if setting.fullname == "s__enablemobilewebservice":
+        if value is None:
+            return None
+        if not state.cfg_flag("enablewebservices"):
+            return "0"
+        mobile = state.mobile_service()
+        restuse = state.role_caps.get(DEFAULTUSERROLEID, {}).get("webservice/rest:use") == 1
+        return value if (mobile and mobile["enabled"] and restuse) else "0"
+    return value
+
+
+def _write_mobile(state, value):
+    """admin_setting_enablemobileservice::write_setting() side effects (reference §2.1)."""
+    mobile = state.mobile_service()
+    if value == "1":
+        state.set_config("enablewebservices", "1")
+        if mobile:
+            mobile["enabled"] = 1
+        protocols = state.protocols
+        if "rest" not in protocols:
+            state.set_protocols(protocols + ["rest"])
+        state.role_caps.setdefault(DEFAULTUSERROLEID, {})["webservice/rest:use"] = 1
+    elif mobile:
+        mobile["enabled"] = 0
+    state.set_config("enablemobilewebservice", value)
+
+
+def write_settings(state, data):
+    """admin_write_settings(): every known s_* key in data is written, whatever the section.
+
+    Returns the number of settings whose get_setting() changed (what decides "Changes saved")."""
+    count = 0
+    for _section, setting in settings_tree.all_settings():
+        if setting.fullname not in data:
+            continue
+        value = data[setting.fullname]
+        if isinstance(value, dict):
+            continue
+        if setting.kind == "checkbox":
+            value = "1" if value == "1" else "0"
+        elif setting.kind == "select":
+            if value not in [o[0] for o in setting.options]:
+                continue
+        if setting.fullname == "s__enablemobilewebservice":
+            # post_write_settings() compares with a restuse flag cached before the write, so enabling the
+            # mobile service does not count as a change (fixture 084: no "Changes saved").
+            before = get_setting(state, setting)
+            restuse_before = state.role_caps.get(DEFAULTUSERROLEID, {}).get("webservice/rest:use") == 1
+            _write_mobile(state, value)
+            after = get_setting(state, setting)
+            if not restuse_before:
+                after = "0" if after is not None else None
+            if (before or "") != (after or ""):
+                count += 1
+            continue
+        before = get_setting(state, setting)
+        state.set_config(setting.name, value, setting.component or None)
+        if before != value:
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- rendering
+def render_setting(state, setting, highlight=None):
+    value = get_setting(state, setting)
+    fid = "id_" + setting.fullname
+    name = setting.fullname
+    if setting.kind == "checkbox":
+        default = "Yes" if setting.default == "1" else "No"
+        control = ('<div class="form-checkbox defaultsnext">\n<input type="hidden" name="%s" value="0">\n'
+                   '<input type="checkbox" name="%s" value="1" id="%s"%s>\n</div>'
+                   % (name, name, fid, " checked" if value == "1" else ""))
+    elif setting.kind == "select":
+        opts = "".join('<option value="%s"%s>%s</option>' % (esc(v), " selected" if value == v else "", esc(label))
+                       for v, label in setting.options)
+        default = dict(setting.options).get(setting.default, setting.default)
+        control = ('<div class="form-select defaultsnext">\n<select id="%s" name="%s" class="custom-select">%s'
+                   '</select>\n</div>' % (fid, name, opts))
+    elif setting.kind == "textarea":
+        default = setting.default or "Empty"
+        control = ('<div class="form-textarea"><textarea rows="8" cols="60" id="%s" name="%s" class="form-control">'
+                   '%s</textarea></div>' % (fid, name, esc(value or "")))
+    else:
+        default = setting.default or "Empty"
+        control = ('<div class="form-text defaultsnext">\n<input type="text" name="%s" value="%s" size="30" id="%s" '
+                   'class="form-control">\n</div>' % (name, esc(value or ""), fid))
+    short = esc(setting.shortname_text)
+    if highlight and highlight in setting.shortname_text:
+        short = '<span class="highlight">%s</span>' % short
+    defaultinfo = '<div class="form-defaultinfo text-muted">Default: %s</div>' % esc(default) \
+        if setting.default is not None and not (setting.component == "auth_userkey" and
+                                                setting.name == "mappingfield") else ""
+    return ('<div class="form-item row" id="admin-%s">\n<div class="form-label col-sm-3 text-sm-end">\n'
+            '<label for="%s">%s</label>\n<span class="form-shortname d-block small text-muted">%s</span>\n</div>\n'
+            '<div class="form-setting col-sm-9">\n%s\n%s\n<div class="form-description mt-3"><p>%s</p></div>\n'
+            '</div>\n</div>' % (esc(setting.name), fid, esc(setting.label), short, control, defaultinfo,
+                                esc(setting.description)))
+
+
+def render_section(ctx, section):
+    state = ctx.state
+    parts = []
+    if section.kind == "protocols":
+        from .protocols import protocols_table
+        parts.append(protocols_table(ctx))
+    elif section.kind == "services":
+        from .services import services_tables
+        parts.append(services_tables(ctx))
+    elif section.kind == "manageauths":
+        from .auth import auth_table
+        parts.append(auth_table(ctx))
+        parts.append('<h3 class="main">Common settings</h3>')
+    for setting in section.settings:
+        parts.append(render_setting(state, setting))
+    button = ""
+    if section.settings:
+        button = ('<div class="row"><div class="offset-sm-3 col-sm-3"><button type="submit" class="btn btn-primary">'
+                  'Save changes</button></div></div>')
+    return ('<form action="%s/admin/settings.php?section=%s" method="post" id="adminsettings">\n'
+            '<div class="settingsform">\n<input type="hidden" name="section" value="%s">\n'
+            '<input type="hidden" name="action" value="save-settings">\n<input type="hidden" name="sesskey" value="%s">\n'
+            '<input type="hidden" name="return" value="">\n<h2>%s</h2>\n<fieldset>\n<div class="clearer"></div>\n%s'
+            '</fieldset>\n%s\n</div>\n</form>'
+            % (state.wwwroot, esc(section.name), esc(section.name), esc(ctx.session.sesskey), esc(section.title),
+               "\n".join(parts), button))
+
+
+# ---------------------------------------------------------------- pages
+def settings(ctx):
+    resp = require_login(ctx)
+    if resp is not None:
+        return resp
+    sectionname = ctx.param("section") or ""
+    section = settings_tree.SECTIONS_BY_NAME.get(sectionname if isinstance(sectionname, str) else "")
+    if not ctx.is_admin or section is None:
+        return error_page(ctx, "Section error!", "sectionerror", module="admin", continueurl=ctx.url("/admin/"))
+    if ctx.method == "POST" and ctx.post.get("action") == "save-settings":
+        ctx.write = True
+        if ctx.sesskey_ok():
+            count = write_settings(ctx.state, ctx.post)
+            if count:
+                ctx.session.notifications.append(("success", "Changes saved"))
+            ret = ctx.post.get("return")
+            if not count and ret == "site":
+                return redirect(ctx.url("/"))
+            if not count and ret == "admin":
+                return redirect(ctx.url("/admin/"))
+            return redirect(ctx.url("/admin/settings.php?section=%s" % section.name))
+    return page(ctx, "%s | lab" % section.title, render_section(ctx, section),
+                bodyid="page-admin-setting-" + section.name)
+
+
+def search(ctx):
+    resp = require_login(ctx)
+    if resp is not None:
+        return resp
+    if not ctx.is_admin:
+        return error_page(ctx, "Access denied", "accessdenied", module="admin")
+    query = (ctx.param("query") or "").strip()
+    if ctx.method == "POST" and ctx.post.get("action") == "save-settings":
+        ctx.write = True
+        if ctx.sesskey_ok():
+            if write_settings(ctx.state, ctx.post):
+                ctx.session.notifications.append(("success", "Changes saved"))
+            return redirect(ctx.url("/admin/search.php?query=%s" % query))
+    found = []
+    q = query.lower()
+    if q:
+        for section in settings_tree.SECTIONS:
+            hits = [s for s in section.settings if q in s.name.lower() or q in s.label.lower()]
+            if hits:
+                found.append((section, hits))
+    w = ctx.state.wwwroot
+    body = []
+    for section, hits in found:
+        crumbs = "".join('<li class="small text-muted">%s</li>' % esc(p) for p in section.parents + (section.title,))
+        body.append('<h3 class="adminpagetitle"><a href="%s/admin/settings.php?section=%s">%s</a></h3>\n'
+                    '<ul class="adminpagepath" aria-label="Page path">%s</ul>\n<fieldset class="adminsettings">\n%s\n'
+                    '</fieldset>' % (w, esc(section.name), esc(section.title), crumbs,
+                                     "\n".join(render_setting(ctx.state, s, query) for s in hits)))
+    if not found:
+        body.append("<p>No results found.</p>")
+    else:
+        body.append('<div class="row"><div class="offset-sm-3 col-sm-3"><button type="submit" class="btn btn-primary">'
+                    'Save changes</button></div></div>')
+    main = ('<form action="%s/admin/search.php?query=%s" method="post" id="adminsettings">\n<div>\n'
+            '<input type="hidden" name="sesskey" value="%s">\n<input type="hidden" name="action" value="save-settings">\n'
+            '</div>\n<fieldset>\n<h2 class="main">Search results</h2>\n%s\n</fieldset>\n</form>'
+            % (w, esc(query), esc(ctx.session.sesskey), "\n".join(body)))
+    return page(ctx, "Search | lab", main, bodyid="page-admin-search")

@@ -1,0 +1,42 @@
+"""URL path -> page handler."""
+from .pages import admin_settings, ajax, auth, login, protocols, rest, services, tokenphp
+from .pages.common import require_admin
+from .html import page
+
+
+def admin_index(ctx):
+    resp = require_admin(ctx)
+    if resp is not None:
+        return resp
+    return page(ctx, "Administration | lab", "<h2>Site administration</h2>", bodyid="page-admin-search")
+
+
+def tokens_php(ctx):
+    resp = require_admin(ctx)
+    if resp is not None:
+        return resp
+    return page(ctx, "Manage tokens | lab", "<h2>Manage tokens</h2>", bodyid="page-admin-webservice-tokens")
+
+
+ROUTES = {
+    "/": login.site_index,
+    "/index.php": login.site_index,
+    "/login/index.php": login.index,
+    "/login/logout.php": login.logout,
+    "/login/token.php": tokenphp.token_php,
+    "/my/": login.my,
+    "/my/index.php": login.my,
+    "/user/profile.php": login.profile,
+    "/admin/index.php": admin_index,
+    "/admin/settings.php": admin_settings.settings,
+    "/admin/search.php": admin_settings.search,
+    "/admin/auth.php": auth.auth_php,
+    "/admin/webservice/protocols.php": protocols.protocols_php,
+    "/admin/webservice/service.php": services.service_php,
+    "/admin/webservice/service_functions.php": services.service_functions,
+    "/admin/webservice/service_users.php": services.service_users,
+    "/admin/webservice/tokens.php": tokens_php,
+    "/webservice/rest/server.php": rest.server,
+    "/lib/ajax/service.php": ajax.service,
+    "/lib/ajax/service-nologin.php": ajax.service_nologin,
+}

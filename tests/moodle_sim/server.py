@@ -1,0 +1,312 @@
+"""HTTP server of the simulator: request context, cookies/sessions, routing, faults, request log."""
+import json
+import os
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import control
+from .html import maintenance_static_page, page, esc
+from .response import Response
+from .state import SiteState
+from .util import parse_php_params
+
+COOKIE_NAME = "MoodleSession"
+
+
+class RequestRecord(object):
+    __slots__ = ("method", "path", "query", "form_keys", "status", "write")
+
+    def __init__(self, method, path, query, form_keys, status, write):
+        self.method = method
+        self.path = path
+        self.query = query
+        self.form_keys = form_keys
+        self.status = status
+        self.write = write
+
+    def to_json(self):
+        return dict((k, getattr(self, k)) for k in self.__slots__)
+
+    def __repr__(self):
+        return "RequestRecord(%s %s?%s -> %s write=%s)" % (self.method, self.path, self.query, self.status,
+                                                          self.write)
+
+
+class Ctx(object):
+    """Everything a page handler needs about one request."""
+
+    def __init__(self, sim, method, path, query, headers, body, client_ip):
+        self.sim = sim
+        self.state = sim.state
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.client_ip = client_ip
+        self.query_pairs = parse_qsl(query, keep_blank_values=True)
+        ctype = (headers.get("Content-Type") or "").lower()
+        self.form_pairs = []
+        if method == "POST" and "application/x-www-form-urlencoded" in ctype:
+            self.form_pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        self.get = parse_php_params(self.query_pairs)
+        self.post = parse_php_params(self.form_pairs)
+        self.cookies = {}
+        for part in (headers.get("Cookie") or "").split(";"):
+            if "=" in part:
+                k, v = part.strip().split("=", 1)
+                self.cookies[k] = v
+        self.set_cookies = []
+        self.write = False
+        self.session = self.state.sessions.get(self.cookies.get(COOKIE_NAME, ""))
+        self.user = None
+        if self.session and self.session.userid:
+            self.user = self.state.users.get(self.session.userid)
+
+    # optional_param(): POST wins over GET, like Moodle
+    def param(self, name, default=None):
+        if name in self.post:
+            return self.post[name]
+        if name in self.get:
+            return self.get[name]
+        return default
+
+    def form_values(self, name):
+        return [v for k, v in self.form_pairs if k == name]
+
+    def ensure_session(self):
+        """Start a session as any Moodle page does (sets the cookie when the request had none)."""
+        if self.session is None:
+            self.session = self.state.new_session()
+            self.set_cookies.append("%s=%s; path=/; HttpOnly" % (COOKIE_NAME, self.session.sid))
+        return self.session
+
+    def new_session_cookie(self, session):
+        self.set_cookies = [c for c in self.set_cookies if not c.startswith(COOKIE_NAME + "=")]
+        self.set_cookies.append("%s=%s; path=/; HttpOnly" % (COOKIE_NAME, session.sid))
+
+    def url(self, path):
+        return self.state.wwwroot + path
+
+    def sesskey_ok(self):
+        given = self.param("sesskey")
+        return bool(self.session) and isinstance(given, str) and given == self.session.sesskey
+
+    @property
+    def is_admin(self):
+        return bool(self.user) and self.state.is_siteadmin(self.user["id"])
+
+    @property
+    def debug(self):
+        return self.state.debug
+
+
+def error500_response(ctx):
+    main = ('<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">'
+            '<p class="errormessage">Error reading from database</p><p class="errorcode">'
+            '<a href="https://docs.moodle.org/405/en/error/moodle/dmlreadexception">More information about this error'
+            '</a></p></div>')
+    return page(ctx, "Error | lab", main, status=500, bodyid="page-error")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):   # quiet
+        pass
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_HEAD(self):
+        self._handle("HEAD")
+
+    def _handle(self, method):
+        sim = self.server.sim
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        path = parts.path or "/"
+        if path.startswith("/__sim__/"):
+            resp = control.handle(sim, method, path, body)
+            self._send(resp, method)
+            return
+        fault = sim.take_fault(path)
+        if fault is not None and fault["mode"] == "drop":
+            sim.log(RequestRecord(method, path, parts.query, [], 0, False))
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if fault is not None and fault["mode"] == "slow":
+            time.sleep(float(fault.get("delay") or 1))
+        with sim.state.lock:
+            ctx = Ctx(sim, method if method != "HEAD" else "GET", path, parts.query, self.headers, body,
+                      self.client_address[0])
+            if fault is not None and fault["mode"] == "error500":
+                resp = error500_response(ctx)
+            else:
+                resp = sim.dispatch(ctx)
+            for c in ctx.set_cookies:
+                _insert_cookie(resp, c)
+            sim.log(RequestRecord(method, path, parts.query, [k for k, _ in ctx.form_pairs], resp.status,
+                                  bool(ctx.write)))
+        self._send(resp, method)
+
+    def _send(self, resp, method):
+        self.send_response_only(resp.status, resp.reason)
+        self.send_header("Server", "nginx")
+        self.send_header("Date", self.date_time_string())
+        for k, v in resp.headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(resp.body)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(resp.body)
+        self.wfile.flush()
+
+
+def _insert_cookie(resp, cookie):
+    """Set-Cookie goes right after Content-Type (where PHP puts it), before other headers."""
+    idx = 1 if resp.headers and resp.headers[0][0] == "Content-Type" else 0
+    existing = [i for i, (k, _) in enumerate(resp.headers) if k == "Set-Cookie"]
+    if existing:
+        idx = existing[-1] + 1
+    resp.headers.insert(idx, ("Set-Cookie", cookie))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class Simulator(object):
+    """A running simulated Moodle site. Use as a context manager or call start()/stop()."""
+
+    def __init__(self, state="fresh", port=0, host="127.0.0.1"):
+        self.host = host
+        self.port = port
+        self.state = SiteState(state)
+        self._log = []
+        self._log_lock = threading.Lock()
+        self._fault = None
+        self._fault_lock = threading.Lock()
+        self._httpd = None
+        self._thread = None
+        from . import routes
+        self._routes = routes.ROUTES
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self):
+        self._httpd = _Server((self.host, self.port), Handler)
+        self._httpd.sim = self
+        self.port = self._httpd.server_address[1]
+        self.state.wwwroot = "http://%s:%d" % (self.host, self.port)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="moodle-sim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def serve_forever(self):
+        self._httpd = _Server((self.host, self.port), Handler)
+        self._httpd.sim = self
+        self.port = self._httpd.server_address[1]
+        self.state.wwwroot = "http://%s:%d" % (self.host, self.port)
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def url(self):
+        return self.state.wwwroot
+
+    # ------------------------------------------------------------------ log
+    def log(self, record):
+        with self._log_lock:
+            self._log.append(record)
+
+    @property
+    def requests(self):
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_log(self):
+        with self._log_lock:
+            self._log = []
+
+    # ------------------------------------------------------------------ faults
+    def set_fault(self, mode, count=1, delay=0, path_prefix="/"):
+        with self._fault_lock:
+            if mode in (None, "none") or int(count) <= 0:
+                self._fault = None
+            else:
+                self._fault = dict(mode=mode, count=int(count), delay=float(delay or 0),
+                                   path_prefix=path_prefix or "/")
+
+    def take_fault(self, path):
+        with self._fault_lock:
+            f = self._fault
+            if not f or not path.startswith(f["path_prefix"]):
+                return None
+            f["count"] -= 1
+            if f["count"] <= 0:
+                self._fault = None
+            return dict(f)
+
+    # ------------------------------------------------------------------ routing
+    def dispatch(self, ctx):
+        state = self.state
+        if state.maintenance == "cli":
+            from .pages import maintenance
+            return maintenance.cli_response(ctx)
+        handler = self._routes.get(ctx.path)
+        if handler is None and ctx.path.endswith("/"):
+            handler = self._routes.get(ctx.path + "index.php")
+        if handler is None:
+            return not_found(ctx)
+        return handler(ctx)
+
+    # ------------------------------------------------------------------ cli stand-in
+    def make_moodle_root(self, path):
+        """Write a directory that looks like a Moodle code root to the cli backend."""
+        os.makedirs(os.path.join(path, "admin", "cli"), exist_ok=True)
+        with open(os.path.join(path, "config.php"), "w") as fh:
+            fh.write("<?php  // Moodle configuration file (moodle_sim stand-in)\n\nunset($CFG);\nglobal $CFG;\n"
+                     "$CFG = new stdClass();\n\n$CFG->wwwroot   = '%s';\n$CFG->dataroot  = '%s';\n"
+                     "$CFG->admin     = 'admin';\n\nrequire_once(__DIR__ . '/lib/setup.php');\n"
+                     % (self.url, os.path.join(path, "moodledata")))
+        with open(os.path.join(path, "admin", "cli", "cfg.php"), "w") as fh:
+            fh.write("<?php\n// moodle_sim stand-in: run with tests/moodle_sim/bin/php, which forwards to the "
+                     "simulator named in ../../config.php\n")
+        with open(os.path.join(path, "version.php"), "w") as fh:
+            fh.write("<?php\n$version  = 2024100706.00;\n$release  = '4.5.6 (Build: 20250811)';\n"
+                     "$branch   = '405';\n$maturity = MATURITY_STABLE;\n")
+        return path
+
+
+def not_found(ctx):
+    r = Response(404, "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1>"
+                      "</center><hr><center>nginx</center></body></html>\n")
+    return r

@@ -1,0 +1,148 @@
+"""The admin settings tree the simulator knows: sections, settings, their HTML names and defaults.
+
+Names, types and defaults follow the recorded 4.5.6 pages (fixtures 029, 036, 082, 121, 133)."""
+
+
+class Setting(object):
+    def __init__(self, component, name, kind, label, default, options=None, description=""):
+        self.component = component          # "" for core
+        self.name = name
+        self.kind = kind                    # checkbox | select | text | textarea
+        self.label = label
+        self.default = default              # string, or None (= no stored default)
+        self.options = options or []        # [(value, label)]
+        self.description = description
+
+    @property
+    def fullname(self):
+        return "s_%s_%s" % (self.component, self.name)
+
+    @property
+    def cfg_component(self):
+        return self.component or "core"
+
+    @property
+    def shortname_text(self):
+        return "%s | %s" % (self.component, self.name) if self.component else self.name
+
+
+class Section(object):
+    def __init__(self, name, title, settings, kind="settings", parents=("Administration",)):
+        self.name = name
+        self.title = title
+        self.settings = settings
+        self.kind = kind                    # settings | protocols | services | manageauths
+        self.parents = parents
+
+
+def _cb(component, name, label, default, description=""):
+    return Setting(component, name, "checkbox", label, default, description=description)
+
+
+YESNO = [("0", "No"), ("1", "Yes")]
+LOCK = [("unlocked", "Unlocked"), ("unlockedifempty", "Unlocked if empty"), ("locked", "Locked")]
+
+OPTIONAL_SUBSYSTEMS = [
+    _cb("", "enableoutcomes", "Enable outcomes", "0", "Grade items may use outcome scales."),
+    _cb("", "usecomments", "Enable comments", "1", "Allow comments."),
+    _cb("", "usetags", "Enable tags functionality", "1", "Tags across the site."),
+    _cb("", "enablenotes", "Enable notes", "1", "Notes about users."),
+    _cb("", "enableportfolios", "Enable portfolios", "0", "Export to portfolios."),
+    _cb("", "enablewebservices", "Enable web services", "0",
+        "Lets other systems, such as the mobile app, log in and call functions of this site."),
+    _cb("", "enablestats", "Enable statistics", "0", "Statistics processing."),
+    _cb("", "enablerssfeeds", "Enable RSS feeds", "0", "RSS feeds across the site."),
+    _cb("", "enableblogs", "Enable blogs", "1", "A blog for every user."),
+    Setting("", "mnet_dispatcher_mode", "select", "Networking", "off", [("off", "Off"), ("strict", "On")],
+            "Communication with other servers."),
+    _cb("", "enablecompletion", "Enable completion tracking", "1"),
+    _cb("", "enableavailability", "Enable restricted access", "1"),
+    _cb("", "enableplagiarism", "Enable plagiarism plugins", "0"),
+    _cb("", "enablebadges", "Enable badges", "1"),
+    _cb("", "enableglobalsearch", "Enable global search", "0"),
+    _cb("", "allowstealth", "Allow stealth activities", "0"),
+    _cb("", "enableanalytics", "Analytics", "1"),
+    _cb("core_competency", "enabled", "Enable competencies", "1"),
+    _cb("", "messaging", "Enable messaging system", "1"),
+    _cb("", "enablecustomreports", "Enable custom reports", "1"),
+    _cb("", "allowemojipicker", "Emoji picker", "1"),
+    _cb("", "enableaccessibilitytools", "Enable accessibility tools", "1"),
+    _cb("", "enablemobilewebservice", "Enable web services for mobile devices", "0",
+        "Lets the official mobile app use this site."),
+    _cb("tool_moodlenet", "enablemoodlenet", "Enable MoodleNet integration (inbound)", "1"),
+]
+
+MOBILE_SETTINGS = [
+    Setting("tool_mobile", "apppolicy", "text", "App policy URL", "", description="Policy URL shown in the app."),
+]
+
+PROTOCOL_SETTINGS = [
+    _cb("", "enablewsdocumentation", "Web services documentation", "0", "Generated documentation of the enabled protocols."),
+]
+
+MANAGEAUTHS_SETTINGS = [
+    Setting("", "registerauth", "select", "Self registration", "", [("", "Disable"), ("email", "Email-based self-registration")]),
+    _cb("", "authloginviaemail", "Allow log in via email", "0"),
+    _cb("", "allowaccountssameemail", "Allow accounts with same email", "0"),
+    _cb("", "authpreventaccountcreation", "Prevent account creation when authenticating", "0"),
+    _cb("", "loginpageautofocus", "Autofocus login page form", "0"),
+    Setting("", "guestloginbutton", "select", "Guest login button", "1", [("0", "Hide"), ("1", "Show")]),
+    Setting("", "limitconcurrentlogins", "select", "Limit concurrent logins", "0",
+            [("0", "Unlimited")] + [(v, v) for v in ("1", "2", "3", "4", "5", "10", "20", "50")]),
+    Setting("", "alternateloginurl", "text", "Alternate login URL", ""),
+    _cb("", "showloginform", "Show login form", "1"),
+    Setting("", "forgottenpasswordurl", "text", "Forgotten password URL", ""),
+    Setting("", "auth_instructions", "textarea", "Instructions", ""),
+    Setting("", "allowemailaddresses", "text", "Allowed email domains", ""),
+    Setting("", "denyemailaddresses", "text", "Denied email domains", ""),
+    _cb("", "verifychangedemail", "Restrict domains when changing email", "1"),
+    Setting("", "enableloginrecaptcha", "select", "Enable reCAPTCHA on login page", "0", YESNO),
+    Setting("", "recaptchapublickey", "text", "reCAPTCHA site key", ""),
+    Setting("", "recaptchaprivatekey", "text", "reCAPTCHA secret key", ""),
+    Setting("", "loginpasswordtoggle", "select", "Password visibility toggle", "2",
+            [("0", "Disabled"), ("1", "Enabled"), ("2", "Enabled on small screens only")]),
+]
+
+USERKEY_LOCK_FIELDS = [
+    ("firstname", "First name"), ("lastname", "Last name"), ("email", "Email address"), ("city", "City/town"),
+    ("country", "Country"), ("lang", "Language"), ("description", "Description"), ("idnumber", "ID number"),
+    ("institution", "Institution"), ("department", "Department"), ("phone1", "Phone"), ("phone2", "Mobile phone"),
+    ("address", "Address"), ("firstnamephonetic", "First name - phonetic"),
+    ("lastnamephonetic", "Last name - phonetic"), ("middlename", "Middle name"), ("alternatename", "Alternate name"),
+]
+
+USERKEY_SETTINGS = [
+    Setting("auth_userkey", "mappingfield", "select", "Mapping field", None,
+            [("username", "Username"), ("email", "Email address"), ("idnumber", "ID number")],
+            "User field used to find the user."),
+    Setting("auth_userkey", "keylifetime", "text", "User key life time", "60"),
+    Setting("auth_userkey", "iprestriction", "select", "IP restriction", "0", YESNO),
+    Setting("auth_userkey", "ipwhitelist", "text", "Whitelist IP ranges", ""),
+    Setting("auth_userkey", "redirecturl", "text", "Logout redirect URL", ""),
+    Setting("auth_userkey", "ssourl", "text", "URL of SSO host", ""),
+    Setting("auth_userkey", "createuser", "select", "Create user?", "0", YESNO),
+    Setting("auth_userkey", "updateuser", "select", "Update user?", "0", YESNO),
+] + [Setting("auth_userkey", "field_lock_" + f, "select", "Lock value (%s)" % label, "unlocked", LOCK)
+     for f, label in USERKEY_LOCK_FIELDS]
+
+SECTIONS = [
+    Section("optionalsubsystems", "Advanced features", OPTIONAL_SUBSYSTEMS),
+    Section("mobilesettings", "Mobile settings", MOBILE_SETTINGS, parents=("Administration", "Mobile app")),
+    Section("webserviceprotocols", "Manage protocols", PROTOCOL_SETTINGS, kind="protocols",
+            parents=("Administration", "Server", "Web services")),
+    Section("externalservices", "External services", [], kind="services",
+            parents=("Administration", "Server", "Web services")),
+    Section("manageauths", "Manage authentication", MANAGEAUTHS_SETTINGS, kind="manageauths",
+            parents=("Administration", "Plugins", "Authentication")),
+    Section("authsettinguserkey", "User key authentication", USERKEY_SETTINGS,
+            parents=("Administration", "Plugins", "Authentication")),
+]
+
+SECTIONS_BY_NAME = dict((s.name, s) for s in SECTIONS)
+
+
+def all_settings():
+    """Every setting in admin tree order (the order admin_write_settings writes them)."""
+    for section in SECTIONS:
+        for setting in section.settings:
+            yield section, setting
