@@ -65,15 +65,18 @@ class MoodleModule:
 
     def run(self, work):
         """Run ``work()`` (returns the result dict), translate expected failures, close the session, exit."""
+        failure = None
         try:
             result = work()
         except MoodleError as error:
-            self._close()
-            details = {"msg": self.redact(str(error)), "debug": self.debug_info()}
-            if error.errorcode:
-                details["errorcode"] = error.errorcode
-            self.module.fail_json(**details)
+            failure = error
         self._close()
+        if failure is not None:
+            # Outside the except block: an expected failure is a message, not a traceback (even at -vvv).
+            details = {"msg": self.redact(str(failure)), "debug": self.debug_info()}
+            if failure.errorcode:
+                details["errorcode"] = failure.errorcode
+            self.module.fail_json(**details)
         result.setdefault("changed", False)
         result["debug"] = self.debug_info()
         self.module.exit_json(**redact_structure(result, self.redact))

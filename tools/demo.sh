@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The demo: set everything up, start the Moodle simulator, run playbooks/provision_site.yml against it twice
+# and show that the second run changes nothing.
+# Against a real Moodle instead: MOODLE_URL=https://moodle.example.edu MOODLE_USERNAME=admin MOODLE_PASSWORD=... tools/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+VENV="$ROOT/.venv-demo"
+PYTHON="${PYTHON:-python3}"
+
+if [ ! -x "$VENV/bin/ansible-playbook" ]; then
+    echo "== creating $VENV (ansible-core 2.16, requests)"
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'ansible-core>=2.16,<2.17' requests
+fi
+
+COLLECTIONS="$ROOT/.ansible/collections"
+mkdir -p "$COLLECTIONS/ansible_collections/moodleops"
+ln -sfn "$ROOT" "$COLLECTIONS/ansible_collections/moodleops/auth"
+export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+
+SIM_PID=""
+cleanup() { if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+
+if [ -z "${MOODLE_URL:-}" ]; then
+    PORT="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    echo "== starting the Moodle simulator (fresh Moodle 4.5 site) on http://127.0.0.1:$PORT"
+    "$VENV/bin/python" -m tests.moodle_sim --port "$PORT" --state fresh > "$ROOT/.ansible/moodle_sim.log" 2>&1 &
+    SIM_PID=$!
+    for _ in $(seq 50); do
+        if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" \
+            "http://127.0.0.1:$PORT/login/index.php" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    export MOODLE_URL="http://127.0.0.1:$PORT" MOODLE_USERNAME=admin MOODLE_PASSWORD='Admin#12345'
+fi
+
+for run in 1 2; do
+    echo "== run $run of playbooks/provision_site.yml against $MOODLE_URL"
+    "$VENV/bin/ansible-playbook" -i localhost, playbooks/provision_site.yml | tee "$ROOT/.ansible/demo-run-$run.txt"
+done
+
+if grep -Eq 'changed=0 +unreachable=0 +failed=0' "$ROOT/.ansible/demo-run-2.txt"; then
+    echo "== the second run changed nothing: the site is in the desired state"
+else
+    echo "== the second run changed something: not idempotent" >&2
+    exit 1
+fi
