@@ -11,7 +11,7 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x "$VENV/bin/ansible-playbook" ]; then
     echo "== creating $VENV (ansible-core 2.16, requests)"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'ansible-core>=2.16,<2.17' requests
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'ansible-core>=2.16,<2.17' requests 2>&1 | grep -v '^WARNING: Location' || true
 fi
 
 COLLECTIONS="$ROOT/.ansible/collections"
@@ -38,7 +38,8 @@ fi
 
 for run in 1 2; do
     echo "== run $run of playbooks/provision_site.yml against $MOODLE_URL"
-    "$VENV/bin/ansible-playbook" -i localhost, playbooks/provision_site.yml | tee "$ROOT/.ansible/demo-run-$run.txt"
+    "$VENV/bin/ansible-playbook" -i localhost, -e "ansible_python_interpreter=$VENV/bin/python" \
+        playbooks/provision_site.yml | tee "$ROOT/.ansible/demo-run-$run.txt"
 done
 
 if grep -Eq 'changed=0 +unreachable=0 +failed=0' "$ROOT/.ansible/demo-run-2.txt"; then
