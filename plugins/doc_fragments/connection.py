@@ -79,7 +79,8 @@ options:
     description:
       - How settings are read and written.
       - V(http) uses Moodle's admin pages as a logged-in site administrator (default).
-      - V(cli) runs Moodle's own C(admin/cli/cfg.php) on the Moodle host itself. Run the task on that host as the
+      - >-
+        V(cli) runs Moodle's own C(admin/cli/cfg.php) on the Moodle host itself. Run the task on that host as the
         web server user (C(become: true), C(become_user: www-data)). It needs only Python's standard library
         there, no C(requests). C(cfg.php) writes raw values without the side effects of the admin pages.
     type: str

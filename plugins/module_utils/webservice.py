@@ -141,7 +141,7 @@ class CliWebServices:
         return dict((name.strip(), True) for name in value.split(",") if name.strip())
 
     def set_protocol(self, name, enabled):
-        current = [item for item in self.protocols()]
+        current = list(self.protocols())
         if enabled and name not in current:
             current.append(name)
         if not enabled:

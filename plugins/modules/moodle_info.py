@@ -67,7 +67,7 @@ release:
   description: The release, as the site prints it.
   returned: when known
   type: str
-  sample: 4.5.6 (Build: 20250811)
+  sample: "4.5.6 (Build: 20250811)"
 branch:
   description: Major and minor version, the part of the release that changes pages and behaviour.
   returned: when known

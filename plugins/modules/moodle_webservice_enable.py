@@ -312,7 +312,7 @@ def describe_changes(before, after):
         was, will = name in before["protocols"], name in after["protocols"]
         if was != will:
             changes.append("protocol %s: %s -> %s" % (name, "enabled" if was else "disabled",
-                                                       "enabled" if will else "disabled"))
+                                                      "enabled" if will else "disabled"))
     for old, new in zip(before.get("services", []), after.get("services", [])):
         if old["enabled"] != new["enabled"]:
             changes.append("service %s: disabled -> enabled" % (old["shortname"] or old["name"]))
