@@ -95,13 +95,16 @@ class MoodleClient:
             self._session.sesskey = page.sesskey
 
     # -- pages ---------------------------------------------------------------------------------------------
-    def get(self, path, params=None, write=False):
-        """GET a page of the logged-in session, following Moodle's redirects inside the site. A redirect to
-        the login page means the session is gone: log in again once."""
+    def get(self, path, params=None, write=False, follow=True):
+        """GET a page of the logged-in session, following Moodle's redirects inside the site (unless
+        ``follow`` is false). A redirect to the login page means the session is gone: log in again once."""
         self.session()
         for attempt in (1, 2):
             response = self.transport.request("GET", path, params=params, write=write)
-            response = self.follow(response)
+            if follow:
+                response = self.follow(response)
+            elif response.is_redirect:
+                self.transport.check_redirect_target(response)
             if not self._is_login_page(response):
                 return response
             if attempt == 2 or write:

@@ -75,7 +75,7 @@ class HttpWebServices:
         return found
 
     def set_protocol(self, name, enabled):
-        response = self.client.get(PROTOCOLS_PATH, write=True, params={
+        response = self.client.get(PROTOCOLS_PATH, write=True, follow=False, params={
             "sesskey": self.client.sesskey, "action": "enable" if enabled else "disable", "webservice": name})
         if response.status not in (200, 303):
             raise MoodleError("Switching protocol %s answered HTTP %s." % (name, response.status))

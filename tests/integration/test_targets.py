@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO_ROOT, _collection_root
+from collection_paths import REPO_ROOT, collection_root
 from tests.moodle_sim import Simulator
 
 TARGETS_DIR = os.path.join(REPO_ROOT, "tests", "integration", "targets")
@@ -57,7 +57,7 @@ def test_target(simulator, target, tmp_path):
     sim, moodle_root = simulator
     env = dict(os.environ)
     env.update({
-        "ANSIBLE_COLLECTIONS_PATH": _collection_root(),
+        "ANSIBLE_COLLECTIONS_PATH": collection_root(),
         "ANSIBLE_ROLES_PATH": TARGETS_DIR,
         "ANSIBLE_LOCALHOST_WARNING": "false",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",

@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from conftest import SHARED_FIXTURES
+from collection_paths import SHARED_FIXTURES
 
 FIXTURES_45 = os.path.join(SHARED_FIXTURES, "moodle-4.5.6")
 RECORDED_ROOT = "http://127.0.0.1:8080"
