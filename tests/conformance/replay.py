@@ -1,0 +1,220 @@
+"""Replay the recorded exchanges in order against a live site and compare."""
+from __future__ import annotations
+
+import http.client
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .extract import compare, features
+from .fixtures import Exchange, Message, load_exchanges, recorded_root
+from .flows import REQUIRED_FLOWS
+from .preconditions import STEPS
+from .subst import Substitutions
+from .unmodelled import UNMODELLED
+
+TIMEOUT = 30
+
+
+# --------------------------------------------------------------------------- HTTP
+def send(base_url: str, method: str, target: str, headers, body: bytes) -> Message:
+    """One raw request (no redirects followed, headers as given, duplicates kept)."""
+    u = urlsplit(base_url)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=TIMEOUT)
+    try:
+        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        for k, v in headers:
+            conn.putheader(k, v)
+        conn.endheaders(body or None)
+        resp = conn.getresponse()
+        data = resp.read()
+        status_line = f"HTTP/1.1 {resp.status} {resp.reason}"
+        return Message(status_line, list(resp.getheaders()), data)
+    finally:
+        conn.close()
+
+
+class ControlAPI:
+    """The simulator's test-only control API under /__sim__/ (tests/moodle_sim/README.md)."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url.rstrip("/")
+
+    def call(self, path: str, payload=None, method: str = "POST") -> tuple[int, object]:
+        body = json.dumps(payload if payload is not None else {}).encode() if method == "POST" else b""
+        host = urlsplit(self.base).netloc
+        headers = [("Host", host), ("Content-Type", "application/json"), ("Connection", "close")]
+        if body:
+            headers.append(("Content-Length", str(len(body))))
+        msg = send(self.base, method, path, headers, body)
+        try:
+            data = json.loads(msg.body.decode() or "null")
+        except ValueError:
+            data = msg.body.decode("utf-8", "replace")[:200]
+        return msg.status, data
+
+    def has_user(self, username: str) -> bool:
+        status, state = self.call("/__sim__/state", method="GET")
+        found = False
+
+        def walk(v):
+            nonlocal found
+            if isinstance(v, dict):
+                if v.get("username") == username:
+                    found = True
+                for k, sub in v.items():
+                    if k == username and isinstance(sub, dict):
+                        found = True
+                    walk(sub)
+            elif isinstance(v, list):
+                for sub in v:
+                    walk(sub)
+
+        walk(state)
+        return found
+
+
+def run_steps(ctl: ControlAPI, ex: Exchange, gaps: list[str]) -> None:
+    for kind, payload in STEPS.get(ex.short, []):
+        where = f"before {ex.name}"
+        if kind == "note":
+            continue
+        if kind == "user":
+            if ctl.has_user(payload["username"]):
+                continue
+            status, data = ctl.call("/__sim__/user", payload)
+        elif kind == "reset_bare":
+            status, data = ctl.call("/__sim__/reset", {"state": "bare"})
+            if status >= 300:
+                gaps.append(f"{where}: reset to a site with only admin ({{\"state\":\"bare\"}}) "
+                            f"-> {status}; used 'fresh' (teacher1 keeps id 3, later users shift)")
+                status, data = ctl.call("/__sim__/reset", {"state": "fresh"})
+        elif kind == "proposed":
+            path, body = payload
+            status, data = ctl.call(path, body)
+            if status >= 300:
+                gaps.append(f"{where}: {path} not available ({status}); state differs from the recording")
+            continue
+        else:
+            status, data = ctl.call(f"/__sim__/{kind}", payload)
+        if status >= 300 or (kind == "cfg" and isinstance(data, dict) and data.get("exit", 0) != 0):
+            gaps.append(f"{where}: {kind} {json.dumps(payload)[:120]} -> {status} {str(data)[:120]}")
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class Result:
+    ex: Exchange
+    diffs: list[str]
+    unmodelled: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.diffs and not self.unmodelled and not self.error
+
+
+@dataclass
+class Report:
+    results: list[Result] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+    fixtures: str = ""
+    learnt: list = field(default_factory=list)    # (kind, recorded, live) substitutions
+
+    @property
+    def matched(self) -> int:
+        return sum(r.ok for r in self.results)
+
+    def failing(self, flows: set[int] = REQUIRED_FLOWS) -> list[Result]:
+        return [r for r in self.results if r.ex.flow in flows and not r.ok]
+
+    def summary(self) -> str:
+        k = sum(1 for r in self.results if r.unmodelled)
+        return (f"conformance: {self.matched}/{len(self.results)} exchanges match "
+                f"({k} not modelled, listed below)")
+
+    def render(self, verbose: bool = False) -> str:
+        lines = [self.summary(), f"fixtures: {self.fixtures}"]
+        by_flow = defaultdict(list)
+        for r in self.results:
+            by_flow[r.ex.flow].append(r)
+        lines.append("")
+        lines.append("per flow (matched/total, * = required):")
+        row = []
+        for flow in sorted(by_flow):
+            rs = by_flow[flow]
+            mark = "*" if flow in REQUIRED_FLOWS else " "
+            row.append(f"{mark}f{flow:02d} {sum(r.ok for r in rs)}/{len(rs)}")
+        for i in range(0, len(row), 8):
+            lines.append("  " + "  ".join(row[i:i + 8]))
+        mism = [r for r in self.results if not r.ok and not r.unmodelled]
+        if mism:
+            lines.append("")
+            lines.append(f"mismatches ({len(mism)}):")
+            for flow in sorted(by_flow):
+                for r in by_flow[flow]:
+                    if r.ok or r.unmodelled:
+                        continue
+                    what = r.error or "; ".join(r.diffs)
+                    if not verbose and len(what) > 300:
+                        what = what[:300] + " …"
+                    lines.append(f"  {r.ex.name}: {what}")
+        unm = [r for r in self.results if r.unmodelled]
+        if unm:
+            lines.append("")
+            lines.append(f"not modelled ({len(unm)}):")
+            for r in unm:
+                lines.append(f"  {r.ex.name}: {r.unmodelled}")
+        if self.gaps:
+            lines.append("")
+            lines.append(f"precondition gaps ({len(self.gaps)}):")
+            lines += [f"  {g}" for g in self.gaps]
+        req = self.failing()
+        lines.append("")
+        lines.append(f"required flows {sorted(REQUIRED_FLOWS)}: "
+                     + ("all match" if not req else f"{len(req)} exchanges do not match"))
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- replay
+def replay(exchanges: list[Exchange], live_url: str, *, control: bool = True,
+           only: set[int] | None = None, recorded_wwwroot: str | None = None) -> Report:
+    """Replay ``exchanges`` in order against ``live_url`` (a fresh simulator)."""
+    report = Report()
+    recorded_wwwroot = recorded_wwwroot or recorded_root(exchanges)
+    subst = Substitutions(live_url, recorded_wwwroot)
+    ctl = ControlAPI(live_url) if control else None
+    roots = (recorded_wwwroot, live_url)
+    for ex in exchanges:
+        if only is not None and ex.n not in only:
+            continue
+        if ctl:
+            try:
+                run_steps(ctl, ex, report.gaps)
+            except OSError as e:
+                report.gaps.append(f"before {ex.n:03d}: control API unreachable: {e}")
+        rec_req, rec_resp = ex.request(), ex.response()
+        method, target, headers, body = subst.request(rec_req)
+        try:
+            live = send(live_url, method, target, headers, body)
+        except (OSError, http.client.HTTPException) as e:
+            report.results.append(Result(ex, [], UNMODELLED.get(ex.short), error=f"request failed: {e!r}"))
+            continue
+        rf, lf = features(rec_resp, roots), features(live, roots)
+        diffs = compare(rf, lf)
+        subst.learn(rec_resp, rf, live, lf, rec_req)
+        report.results.append(Result(ex, diffs, UNMODELLED.get(ex.short)))
+    report.learnt = subst.learnt
+    return report
+
+
+def run_against_simulator(folder, **kw) -> Report:
+    """Start a fresh tests.moodle_sim Simulator and replay the folder against it."""
+    from tests.moodle_sim import Simulator  # imported late: it may not exist yet
+
+    exchanges = load_exchanges(folder)
+    with Simulator(state="fresh") as sim:
+        report = replay(exchanges, sim.url, **kw)
+    report.fixtures = str(folder)
+    return report
