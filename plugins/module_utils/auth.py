@@ -93,6 +93,7 @@ class PasswordAuth(AuthMethod):
                 "%s/%s has no Moodle login form (form#login with a logintoken)." % (client.base_url, LOGIN_PATH),
                 hint="Check url: it must be the Moodle wwwroot. If the site uses another login page "
                      "(alternateloginurl, SSO), the login form must still be reachable.")
+        client.redact.add(form.control("logintoken").value)
         data = [("anchor", ""), ("logintoken", form.control("logintoken").value or ""),
                 ("username", self.options["username"]), ("password", self.options["password"])]
         response = client.transport.request("POST", LOGIN_PATH, data=data)
