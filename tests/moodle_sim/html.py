@@ -33,14 +33,57 @@ def notification_html(kind, text):
             '<span class="sr-only">Dismiss this notification</span></button>\n</div>' % (kind, esc(text)))
 
 
+def user_contextid(user):
+    """Context id of a user's user context (fixtures: admin 5, teacher1 11, a later user id 5 -> 19)."""
+    uid = int(user["id"])
+    return {2: 5, 3: 11}.get(uid, 11 + 4 * (uid - 3))
+
+
+def editmode_form(wwwroot, sesskey, pageurl, contextid):
+    """The "Edit mode" switch of the navbar (core/editswitch): a form posting to editmode.php."""
+    return ('<form action="%(w)s/editmode.php" method="post" class="d-flex align-items-center editmode-switch-form">'
+            '<div class="form-check form-switch"><input type="checkbox" name="setmode" class="form-check-input" '
+            'id="editingswitch" data-context="%(c)d" data-pageurl="%(u)s"><label class="form-check-label" '
+            'for="editingswitch">Edit mode</label></div>'
+            '<input type="hidden" name="sesskey" value="%(k)s"><input type="hidden" name="pageurl" value="%(u)s">'
+            '<input type="hidden" name="context" value="%(c)d"></form>'
+            % dict(w=wwwroot, k=esc(sesskey), u=esc(pageurl), c=contextid))
+
+
+def admin_search_form(wwwroot):
+    """The navbar search box of admin pages (simplesearchform to admin/search.php)."""
+    return ('<div class="simplesearchform"><form autocomplete="off" action="%s/admin/search.php" method="get" '
+            'accept-charset="utf-8" class="mform d-flex flex-wrap align-items-center simplesearchform">'
+            '<div class="input-group"><label for="searchinput-navbar">Search</label><input type="text" '
+            'id="searchinput-navbar" class="form-control" placeholder="Search" aria-label="Search" name="query" '
+            'data-region="input" autocomplete="off" value=""><button type="submit" class="btn btn-submit" '
+            'data-action="submit">Search</button></div></form></div>' % wwwroot)
+
+
 def page(ctx, title, main, status=200, bodyid="page-site-index", heading=None, reason=None,
-         cache_private=None, extra_headers=None, show_notifications=True):
-    """Full page. ctx: the request context (state, session, user)."""
+         cache_private=None, extra_headers=None, show_notifications=True, contextid=1, pageurl=None,
+         adminlayout=None, header_button=""):
+    """Full page. ctx: the request context (state, session, user).
+
+    contextid/pageurl: the page context and URL for the edit mode switch, drawn for site admins on every
+    page and for other users only on pages of their own user context (my/, own profile; 008/022/167).
+    adminlayout (default: bodyid starts with page-admin-): the admin navbar search form, for admins only.
+    header_button: HTML put in the page header (the profile page's "Reset page to default")."""
     state = ctx.state
     session = ctx.session
     user = ctx.user
     userid = user["id"] if user else 0
     wwwroot = state.wwwroot
+    isadmin = bool(user) and state.is_siteadmin(userid)
+    if adminlayout is None:
+        adminlayout = bodyid.startswith("page-admin-")
+    navforms = ""
+    if user and session is not None and (isadmin or contextid == user_contextid(user)):
+        if pageurl is None:
+            pageurl = wwwroot + ctx.path + ("?" + ctx.query if getattr(ctx, "query", "") else "")
+        navforms += editmode_form(wwwroot, session.sesskey, pageurl, contextid)
+    if isadmin and adminlayout:
+        navforms += admin_search_form(wwwroot)
     notes = ""
     if show_notifications and session is not None and session.notifications:
         notes = "".join(notification_html(k, t) for k, t in session.notifications)
@@ -81,6 +124,7 @@ M.cfg = %(mcfg)s;
 <div id="page-wrapper">
 <nav class="navbar fixed-top" aria-label="Site navigation">
 <a href="%(wwwroot)s/" class="navbar-brand">Lab Moodle</a>
+%(navforms)s
 %(usermenu)s
 </nav>
 <div id="page" class="container-fluid">
@@ -88,7 +132,7 @@ M.cfg = %(mcfg)s;
 <div id="region-main-box">
 <div id="region-main">
 <span class="notifications" id="user-notifications">%(notes)s</span>
-<div role="main"><span id="maincontent"></span>%(headinghtml)s%(main)s</div>
+%(header_button)s<div role="main"><span id="maincontent"></span>%(headinghtml)s%(main)s</div>
 </div>
 </div>
 </div>
@@ -106,7 +150,7 @@ M.cfg = %(mcfg)s;
 </html>
 """ % dict(title=esc(title), mcfg=mcfg(state, session, userid), bodyid=esc(bodyid), wwwroot=wwwroot,
            usermenu=usermenu, notes=notes, headinghtml=headinghtml, main=main, logininfo=logininfo,
-           release=release)
+           release=release, navforms=navforms, header_button=header_button)
     resp = Response(status, body, reason=reason)
     resp.add_header("Content-Language", "en")
     resp.add_header("Content-Script-Type", "text/javascript")
@@ -147,7 +191,7 @@ def error_page(ctx, message, errorcode, module="error", continueurl=None, status
             '<p class="errormessage">%s</p><p class="errorcode"><a href="https://docs.moodle.org/405/en/error/%s/%s">'
             'More information about this error</a></p></div><div class="continuebutton">%s</div>'
             % (esc(message), esc(module), esc(errorcode), single_button(continueurl or wwwroot + "/", "Continue")))
-    return page(ctx, "Error | lab", main, status=status, bodyid="page-error")
+    return page(ctx, "Error | lab", main, status=status, bodyid="page-error", pageurl=wwwroot + "/")
 
 
 def confirm_box(message, continue_button, cancel_button):

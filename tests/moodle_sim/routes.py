@@ -1,5 +1,5 @@
 """URL path -> page handler."""
-from .pages import admin_settings, ajax, auth, login, protocols, rest, services, tokenphp
+from .pages import admin_settings, ajax, auth, login, protocols, rest, services, tokenphp, tokens
 from .pages.common import require_admin
 from .html import page
 
@@ -9,13 +9,6 @@ def admin_index(ctx):
     if resp is not None:
         return resp
     return page(ctx, "Administration | lab", "<h2>Site administration</h2>", bodyid="page-admin-search")
-
-
-def tokens_php(ctx):
-    resp = require_admin(ctx)
-    if resp is not None:
-        return resp
-    return page(ctx, "Manage tokens | lab", "<h2>Manage tokens</h2>", bodyid="page-admin-webservice-tokens")
 
 
 ROUTES = {
@@ -35,7 +28,7 @@ ROUTES = {
     "/admin/webservice/service.php": services.service_php,
     "/admin/webservice/service_functions.php": services.service_functions,
     "/admin/webservice/service_users.php": services.service_users,
-    "/admin/webservice/tokens.php": tokens_php,
+    "/admin/webservice/tokens.php": tokens.tokens_php,
     "/webservice/rest/server.php": rest.server,
     "/lib/ajax/service.php": ajax.service,
     "/lib/ajax/service-nologin.php": ajax.service_nologin,

@@ -46,6 +46,7 @@ class Session(object):
         self.wantsurl = None
         self.notifications = []      # [(type, text)] shown once on the next full page
         self.loginerror = None
+        self.newtoken = None         # (name, value) of a token created in tokens.php, shown once
         self.timecreated = int(time.time())
 
     def to_json(self):

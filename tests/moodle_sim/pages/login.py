@@ -1,5 +1,5 @@
 """/login/index.php, /login/logout.php, /my/, / and the profile page (flow f01)."""
-from ..html import confirm_box, esc, fullname, page, single_button
+from ..html import confirm_box, esc, fullname, page, single_button, user_contextid
 from ..response import redirect
 from ..util import random_string
 from .common import maintenance_page, require_login
@@ -127,7 +127,8 @@ def my(ctx):
     if resp is not None:
         return resp
     main = '<h2>Dashboard</h2><section class="block_timeline">Welcome back, %s.</section>' % esc(ctx.user["firstname"])
-    return page(ctx, "Dashboard | lab", main, bodyid="page-my-index")
+    return page(ctx, "Dashboard | lab", main, bodyid="page-my-index", contextid=user_contextid(ctx.user),
+                pageurl=ctx.url("/my/index.php"))
 
 
 def site_index(ctx):
@@ -149,4 +150,13 @@ def profile(ctx):
         user = ctx.user
     main = ('<div class="page-header-headings"><h1 class="h2">%s</h1></div><section class="userprofile">'
             '<dl><dt>Email address</dt><dd>%s</dd></dl></section>' % (esc(fullname(user)), esc(user["email"])))
-    return page(ctx, "%s: Public profile | lab" % fullname(user), main, bodyid="page-user-profile")
+    contextid = user_contextid(user)
+    button = ""
+    if ctx.is_admin or contextid == user_contextid(ctx.user):
+        # the page can be customised: "Reset page to default" (009, 167)
+        button = ('<div class="page-header-button">%s</div>'
+                  % single_button(ctx.url("/user/profile.php"), "Reset page to default", "post",
+                                  [("edit", "1"), ("reset", "1"), ("id", str(user["id"])),
+                                   ("sesskey", ctx.session.sesskey)], primary=False))
+    return page(ctx, "%s: Public profile | lab" % fullname(user), main, bodyid="page-user-profile",
+                contextid=contextid, pageurl=ctx.url("/user/profile.php?id=%d" % user["id"]), header_button=button)

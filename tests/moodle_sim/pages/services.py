@@ -137,7 +137,9 @@ def service_php(ctx):
                                single_button(ctx.url("/admin/webservice/service.php"), "Delete", "post",
                                              [("id", service["id"]), ("action", "delete"), ("confirm", "1"),
                                               ("sesskey", ctx.session.sesskey)]),
-                               single_button(ctx.url(LIST_URL), "Cancel", primary=False))
+                               single_button(ctx.url("/admin/settings.php"), "Cancel",
+                                             hidden=[("section", "externalservices")],
+                                             primary=False))
             return _service_page(ctx, main)
         ctx.write = True
         del state.services[service["id"]]
@@ -256,6 +258,32 @@ def service_functions(ctx):
 
 
 # ---------------------------------------------------------------- service_users.php
+def _selector_search(name, with_options):
+    """user_selector_base search box (+ the shared search options, drawn once, 052)."""
+    html = ('<div class="form-inline"><label for="%(n)s_searchtext">Search</label><input type="text" '
+            'name="%(n)s_searchtext" id="%(n)s_searchtext" size="15" value="" class="form-control">'
+            '<input type="submit" name="%(n)s_searchbutton" id="%(n)s_searchbutton" value="Search" '
+            'class="btn btn-secondary"><input type="submit" name="%(n)s_clearbutton" id="%(n)s_clearbutton" '
+            'value="Clear" class="btn btn-secondary"></div>' % dict(n=name))
+    if with_options:
+        html += ('<fieldset class="userselector-options"><legend>Search options</legend>'
+                 '<input type="hidden" name="userselector_preserveselected" value="0"><input class="form-check-input" '
+                 'type="checkbox" id="userselector_preserveselectedid" name="userselector_preserveselected" value="1">'
+                 '<label for="userselector_preserveselectedid">Keep selected users, even if they no longer match the '
+                 'search</label><input type="hidden" name="userselector_autoselectunique" value="0">'
+                 '<input class="form-check-input" type="checkbox" id="userselector_autoselectuniqueid" '
+                 'name="userselector_autoselectunique" value="1"><label for="userselector_autoselectuniqueid">If only '
+                 'one user matches the search, select them automatically</label>'
+                 '<input id="userselector_searchexactmatchesonlyid" type="radio" value="2" '
+                 'name="userselector_searchexactmatchesonly"><label for="userselector_searchexactmatchesonlyid">'
+                 'Exact matches only</label><input id="userselector_searchfromstartid" type="radio" value="0" '
+                 'name="userselector_searchfromstart" checked><label for="userselector_searchfromstartid">Match the '
+                 'search text at the start</label><input id="userselector_searchanywhereid" type="radio" value="1" '
+                 'name="userselector_searchanywhere"><label for="userselector_searchanywhereid">Match the search text '
+                 'anywhere</label></fieldset>')
+    return html
+
+
 def service_users(ctx):
     resp = require_admin(ctx)
     if resp is not None:
@@ -291,15 +319,11 @@ def service_users(ctx):
     main = ('<h2>%s</h2><form id="assignform" method="post" action="%s/admin/webservice/service_users.php?id=%d">'
             '<input type="hidden" name="sesskey" value="%s"><table id="addadmintable"><tr><td id="existingcell">'
             '<label for="removeselect">Authorised users</label><select name="removeselect[]" id="removeselect" '
-            'multiple="multiple">%s</select><input type="text" name="removeselect_searchtext" '
-            'id="removeselect_searchtext" value=""></td><td id="buttonscell">'
+            'multiple="multiple">%s</select>%s</td><td id="buttonscell">'
             '<input name="add" id="add" type="submit" value="&#x25C0;&nbsp;Add" title="Add"><br>'
             '<input name="remove" id="remove" type="submit" value="Remove&nbsp;&#x25B6;" title="Remove"></td>'
             '<td id="potentialcell"><label for="addselect">Users</label><select name="addselect[]" id="addselect" '
-            'multiple="multiple">%s</select><input type="text" name="addselect_searchtext" id="addselect_searchtext" '
-            'value=""><input type="hidden" name="userselector_preserveselected" value="0">'
-            '<input type="hidden" name="userselector_autoselectunique" value="0">'
-            '<input type="hidden" name="userselector_searchfromstart" value="0"></td></tr></table></form>'
+            'multiple="multiple">%s</select>%s</td></tr></table></form>'
             % (esc(service["name"]), w, service["id"], esc(ctx.session.sesskey), options(authorised),
-               options(potential)))
+               _selector_search("removeselect", True), options(potential), _selector_search("addselect", False)))
     return page(ctx, "Authorised users | lab", main, bodyid="page-admin-webservice-service_users")
