@@ -65,12 +65,13 @@ class Form:
     def hidden_values(self):
         return dict((c.name, c.value or "") for c in self.controls if c.tag == "input" and c.type == "hidden")
 
-    def current_values(self):
+    def current_values(self, include_disabled=False):
         """The value each named field currently holds: checkbox pairs resolve to '1'/'0', selects to the
-        selected option (None when nothing is selected), multi-selects to a list."""
+        selected option (None when nothing is selected), multi-selects to a list. Disabled (frozen) controls
+        count only with ``include_disabled``."""
         values = {}
         for control in self.controls:
-            if control.disabled:
+            if control.disabled and not include_disabled:
                 continue
             if control.tag == "input" and control.type in ("checkbox", "radio"):
                 if control.checked:

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""External services through the admin pages: list, edit form, functions, authorised users, create, delete."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+try:
+    from urllib.parse import parse_qs, urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import parse_qs, urlsplit
+
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+
+LIST_SECTION = "externalservices"
+SERVICE_PATH = "admin/webservice/service.php"
+FUNCTIONS_PATH = "admin/webservice/service_functions.php"
+USERS_PATH = "admin/webservice/service_users.php"
+NO_CAPABILITY = "norequiredcapability"
+FORM_FLAGS = ("enabled", "restrictedusers", "downloadfiles", "uploadfiles")
+
+
+def _query(href):
+    return dict((key, values[0]) for key, values in parse_qs(urlsplit(href).query).items())
+
+
+class ExternalService:
+    def __init__(self, service_id, name, enabled, builtin, shortname=None, component=None):
+        self.id = service_id
+        self.name = name
+        self.enabled = enabled
+        self.builtin = builtin
+        self.shortname = shortname
+        self.component = component
+        self.settings = {}
+
+    @property
+    def label(self):
+        return self.shortname or self.name
+
+    def as_dict(self):
+        return {"id": self.id, "name": self.name, "shortname": self.shortname, "enabled": self.enabled,
+                "builtin": self.builtin, "component": self.component}
+
+
+class ExternalServices:
+    def __init__(self, client):
+        self.client = client
+        self._services = None
+
+    def forget(self):
+        self._services = None
+
+    def all(self):
+        """Every service with its shortname and settings (read from each edit form: the list shows neither)."""
+        if self._services is None:
+            page = self.client.page("admin/settings.php", params={"section": LIST_SECTION})
+            services = []
+            for row in page.table_rows("builtinservices") + page.table_rows("customservices"):
+                edit = [link for link in row.links if re.search(r"/admin/webservice/service\.php\?id=\d+", link.href)]
+                if not edit:
+                    continue
+                builtin = row.table_id == "builtinservices"
+                services.append(ExternalService(int(_query(edit[0].href)["id"]), row.cells[0], not row.dimmed,
+                                                builtin, component=row.cells[1] if builtin and len(row.cells) > 1 else None))
+            for service in services:
+                self._read_form(service)
+            self._services = services
+        return self._services
+
+    def find(self, shortname=None, name=None):
+        """By shortname first, then by name (services without a shortname, e.g. auth_userkey's)."""
+        for service in self.all():
+            if shortname and service.shortname == shortname:
+                return service
+        for service in self.all():
+            if (name and service.name == name) or (shortname and not name and service.name == shortname):
+                return service
+        return None
+
+    def labels(self):
+        return sorted(service.label for service in self.all())
+
+    def edit_form(self, service_id):
+        page = self.client.page(SERVICE_PATH, params={"id": service_id})
+        form = page.form_with_field("_qf__external_service_form")
+        if form is None:
+            raise MoodleError("%s?id=%s has no service form." % (SERVICE_PATH, service_id))
+        return form
+
+    def _read_form(self, service):
+        form = self.edit_form(service.id)
+        shortname = form.control("shortname")
+        service.shortname = (shortname.value or None) if shortname is not None else None
+        values = form.current_values(include_disabled=True)
+        service.settings = {
+            "enabled": values.get("enabled") == "1",
+            "restrictedusers": values.get("restrictedusers") == "1",
+            "downloadfiles": values.get("downloadfiles") == "1",
+            "uploadfiles": values.get("uploadfiles") == "1",
+            "requiredcapability": _capability(form),
+        }
+        service.enabled = service.settings["enabled"]
+        capability = form.control("requiredcapability")
+        service.capabilities = set(value for value, _label, _sel in (capability.options if capability else ()))
+
+    def save(self, service_id, changes):
+        """Submit the edit form (id 0: the add form) as a browser would, with ``changes`` applied."""
+        form = self.edit_form(service_id)
+        data = []
+        for name, value in form.browser_submission():
+            if name in changes:
+                continue
+            data.append((name, value))
+        for name, value in changes.items():
+            if name in FORM_FLAGS:
+                data.append((name, "1" if value else "0"))
+            else:
+                data.append((name, value))
+        data.append(("submitbutton", "Add service" if not service_id else "Save changes"))
+        response = self.client.post(SERVICE_PATH, _dedupe_flags(data))
+        self.forget()
+        if not response.is_redirect:
+            page = Page(response.text)
+            problems = page.alerts + page.error_messages + _form_errors(response.text)
+            raise MoodleError("Moodle did not save the external service (HTTP %s): %s" % (
+                response.status, "; ".join(problems) or "the form came back"),
+                hint="Names and shortnames must be unique on the site.")
+        location = response.location or ""
+        if "service_functions.php" in location:
+            return int(_query(location).get("id", 0))
+        return service_id
+
+    def delete(self, service):
+        self.client.get(SERVICE_PATH, params={"action": "delete", "sesskey": self.client.sesskey, "id": service.id})
+        response = self.client.post(SERVICE_PATH, [("id", service.id), ("action", "delete"), ("confirm", "1"),
+                                                   ("sesskey", self.client.sesskey)])
+        self.forget()
+        if not response.is_redirect:
+            raise MoodleError("Moodle did not delete the external service '%s' (HTTP %s)." % (service.name, response.status))
+
+    # -- functions ---------------------------------------------------------------------------------------------
+    def functions(self, service):
+        """{function name: function id} of the service."""
+        page = self.client.page(FUNCTIONS_PATH, params={"id": service.id})
+        found = {}
+        for row in page.rows:
+            if not row.cells or not re.match(r"^[a-z][a-z0-9_]+$", row.cells[0]):
+                continue
+            fid = None
+            for link in row.links:
+                query = _query(link.href)
+                if query.get("action") == "delete" and query.get("fid"):
+                    fid = int(query["fid"])
+            found[row.cells[0]] = fid
+        return found
+
+    def addable_functions(self, service):
+        """{function name: id} that can be added (the add form lists only those not in the service)."""
+        page = self.client.page(FUNCTIONS_PATH, params={"sesskey": self.client.sesskey, "id": service.id,
+                                                        "action": "add"})
+        form = page.form_with_field("fids[]")
+        if form is None:
+            return {}
+        return dict((label.split(":", 1)[0].strip(), int(value)) for value, label, _sel in form.control("fids[]").options)
+
+    def add_functions(self, service, function_ids):
+        data = [("id", service.id), ("action", "add"), ("sesskey", self.client.sesskey),
+                ("_qf__external_service_functions_form", "1"), ("mform_isexpanded_id_addfunction", "1"),
+                ("fids", "_qf__force_multiselect_submission")]
+        data.extend(("fids[]", function_id) for function_id in function_ids)
+        data.append(("submitbutton", "Add functions"))
+        response = self.client.post(FUNCTIONS_PATH, data)
+        if not response.is_redirect:
+            raise MoodleError("Moodle did not add the functions to '%s' (HTTP %s)." % (service.name, response.status))
+
+    def remove_function(self, service, function_id):
+        response = self.client.post(FUNCTIONS_PATH, [("id", service.id), ("fid", function_id), ("action", "delete"),
+                                                     ("confirm", "1"), ("sesskey", self.client.sesskey)])
+        if not response.is_redirect:
+            raise MoodleError("Moodle did not remove function %s from '%s' (HTTP %s)." % (
+                function_id, service.name, response.status))
+
+    # -- authorised users --------------------------------------------------------------------------------------
+    def authorised_user_ids(self, service):
+        page = self.client.page(USERS_PATH, params={"id": service.id})
+        form = page.form_with_field("removeselect[]")
+        if form is None:
+            return set()
+        return set(int(value) for value, _label, _sel in form.control("removeselect[]").options)
+
+    def change_users(self, service, add=(), remove=()):
+        for button, field, ids in (("add", "addselect[]", add), ("remove", "removeselect[]", remove)):
+            if not ids:
+                continue
+            data = [("sesskey", self.client.sesskey), (button, "1")]
+            data.extend((field, user_id) for user_id in sorted(ids))
+            response = self.client.post(USERS_PATH, data, params={"id": service.id})
+            if response.status != 200:
+                raise MoodleError("Moodle did not %s authorised users of '%s' (HTTP %s)." % (
+                    button, service.name, response.status))
+
+
+def _capability(form):
+    control = form.control("requiredcapability")
+    if control is None:
+        return None
+    chosen = [value for value, _label, selected in control.options if selected]
+    value = chosen[0] if chosen else None
+    return None if value in (None, "", NO_CAPABILITY) else value
+
+
+def _dedupe_flags(pairs):
+    """Advcheckboxes post a hidden 0 and a checkbox 1; keep one value per flag (the last)."""
+    last = {}
+    for index, (name, _value) in enumerate(pairs):
+        if name in FORM_FLAGS:
+            last[name] = index
+    return [pair for index, pair in enumerate(pairs) if pair[0] not in FORM_FLAGS or last[pair[0]] == index]
+
+
+def _form_errors(html):
+    return [" ".join(text.split()) for text in re.findall(r'class="[^"]*invalid-feedback[^"]*"[^>]*>([^<]+)<', html)
+            if text.strip()]
+
+
+def require_known(kind, wanted, known):
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise InvalidInputError("Unknown %s: %s." % (kind, ", ".join(unknown)),
+                                hint="Check the names; nothing was changed.")
