@@ -25,6 +25,12 @@ class MoodleModule:
             self.redact.add(secret)
         self._client = None
         self._settings = None
+        self._revealed = set()
+
+    def reveal(self, secret):
+        """A secret the module exists to return (a token): kept in the result, still kept out of messages."""
+        if secret:
+            self._revealed.add(secret)
 
     @property
     def check_mode(self):
@@ -79,7 +85,11 @@ class MoodleModule:
             self.module.fail_json(**details)
         result.setdefault("changed", False)
         result["debug"] = self.debug_info()
-        self.module.exit_json(**redact_structure(result, self.redact))
+        redactor = self.redact
+        if self._revealed:
+            self.module.no_log_values.difference_update(self._revealed)
+            redactor = Redactor(secret for secret in self.redact.secrets if secret not in self._revealed)
+        self.module.exit_json(**redact_structure(result, redactor))
 
     def _close(self):
         if self._client is not None:

@@ -24,6 +24,9 @@ _WWWROOT = re.compile(r'"wwwroot":"([^"]+)"')
 _RELEASE = re.compile(r"Version\s+(\d+\.\d+(?:\.\d+)?(?:[^<\n]*?\(Build:\s*\d+\))?)")
 
 
+_BLOCK_TAGS = ("div", "p", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "small")
+
+
 class FormControl:
     """One named control of a form, as a browser would see it."""
 
@@ -155,6 +158,7 @@ class _PageParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict((key, value if value is not None else "") for key, value in attrs)
+        self._block_boundary(tag)
         if tag not in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
             self._depth += 1
         classes = attrs.get("class", "").split()
@@ -211,7 +215,13 @@ class _PageParser(HTMLParser):
         if tag not in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
             self.handle_endtag(tag)
 
+    def _block_boundary(self, tag):
+        """Text on either side of a block element is two words, as a browser shows it."""
+        if tag in _BLOCK_TAGS and self._cell is not None:
+            self._cell.append(" ")
+
     def handle_endtag(self, tag):
+        self._block_boundary(tag)
         if tag == "table" and self._tables:
             self._tables.pop()
             self._row = None

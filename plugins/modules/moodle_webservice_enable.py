@@ -18,7 +18,7 @@ description:
     Moodle's protocol links redirect the same way whether they worked or not.
   - A second run changes nothing and makes no write request. Check mode only reads.
 author:
-  - moodleops.auth contributors
+  - moodleops.auth contributors (@moodleops)
 extends_documentation_fragment:
   - moodleops.auth.connection
   - moodleops.auth.connection.TRANSPORT
@@ -212,6 +212,8 @@ class WebServiceEnable:
             after["mobile"] = params["mobile"]
         if self.mobile_turns_on(before, after) and self.moodle.transport == "http":
             after["protocols"] = sorted(set(after["protocols"]) | {"rest"})
+        if not after["enabled"] and after["mobile"] and self.moodle.transport == "http":
+            after["mobile"] = False  # Moodle shows the mobile service off while web services are off
         if params["state"] == "present":
             wanted = set(params["protocols"])
             kept = [name for name in before["protocols"] if name in wanted or not params["exclusive"]]
@@ -233,8 +235,8 @@ class WebServiceEnable:
         switches = {}
         if before["enabled"] != after["enabled"]:
             switches[ENABLE_KEY] = after["enabled"]
-        if after["mobile"] is not None and before["mobile"] != after["mobile"]:
-            switches[MOBILE_KEY] = after["mobile"]
+        if self.params["mobile"] is not None and before["mobile"] != self.params["mobile"]:
+            switches[MOBILE_KEY] = self.params["mobile"]
         if switches:
             self.backend.set_switches(switches)
             self.backend.forget()
@@ -254,7 +256,7 @@ class WebServiceEnable:
         problems = []
         if found["enabled"] != wanted["enabled"]:
             problems.append("enablewebservices is %s" % on_off(found["enabled"]))
-        if wanted["mobile"] is not None and found["mobile"] != wanted["mobile"]:
+        if self.params["mobile"] is not None and found["mobile"] != wanted["mobile"]:
             problems.append("enablemobilewebservice is %s" % on_off(found["mobile"]))
         if self.params["state"] == "present":
             missing = sorted(set(wanted["protocols"]) - set(found["protocols"]))
