@@ -192,7 +192,7 @@ class ExternalServices:
         form = page.form_with_field("removeselect[]")
         if form is None:
             return set()
-        return set(int(value) for value, _label, _sel in form.control("removeselect[]").options)
+        return set(int(value) for value, _label, _sel in form.control("removeselect[]").options if value)
 
     def change_users(self, service, add=(), remove=()):
         for button, field, ids in (("add", "addselect[]", add), ("remove", "removeselect[]", remove)):
