@@ -16,7 +16,7 @@ options:
       - Moodle redirects every request to its wwwroot; when O(url) differs the module fails and names the
         canonical address instead of letting a form POST turn into a GET.
       - Falls back to the E(MOODLE_URL) environment variable.
-      - Required, except with O(transport=cli) where a module needs no HTTP.
+      - Required for HTTP access; not needed by modules that have the option C(transport) when it is C(cli).
     type: str
   username:
     description:

@@ -15,7 +15,8 @@ from ansible.module_utils.basic import env_fallback
 AUTH_METHOD_CHOICES = ["password", "cas", "token"]
 
 CONNECTION_ARGSPEC = dict(
-    url=dict(type="str", required=True, fallback=(env_fallback, ["MOODLE_URL"])),
+    # not required=True: transport=cli needs no url; MoodleModule.client fails naming url/MOODLE_URL when HTTP lacks it
+    url=dict(type="str", fallback=(env_fallback, ["MOODLE_URL"])),
     username=dict(type="str", fallback=(env_fallback, ["MOODLE_USERNAME"])),
     password=dict(type="str", no_log=True, fallback=(env_fallback, ["MOODLE_PASSWORD"])),
     token=dict(type="str", no_log=True, fallback=(env_fallback, ["MOODLE_TOKEN"])),
@@ -38,7 +39,6 @@ def moodle_argument_spec(module_spec, transport=False):
     """The module's own options merged with the connection options (and the transport options)."""
     spec = copy.deepcopy(CONNECTION_ARGSPEC)
     if transport:
-        spec["url"]["required"] = False
         spec.update(copy.deepcopy(TRANSPORT_ARGSPEC))
     spec.update(module_spec)
     return spec

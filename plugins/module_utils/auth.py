@@ -159,8 +159,9 @@ AUTH_METHODS = {
 }
 
 
-def auth_method_for(options):
-    """The auth method object for the module options (default: token when a token is given, else password)."""
+def auth_method_for(options, validate=True):
+    """The auth method object for the module options (default: token when a token is given, else password).
+    ``validate=False`` defers the check of its credentials to the first login (calls that need none)."""
     name = options.get("auth_method")
     if not name:
         name = "token" if options.get("token") else "password"
@@ -168,5 +169,6 @@ def auth_method_for(options):
         raise InvalidInputError("auth_method %s is not available in this version of moodleops.auth." % name,
                                 hint="Use one of: %s." % ", ".join(sorted(AUTH_METHODS)))
     method = AUTH_METHODS[name](options)
-    method.validate()
+    if validate:
+        method.validate()
     return method

@@ -45,7 +45,7 @@ class MoodleClient:
         self.redact = redactor
         for secret in (options.get("password"), options.get("token")):
             redactor.add(secret)
-        self.auth = auth_method_for(options)
+        self.auth = auth_method_for(options, validate=False)
         self.transport = HttpTransport(
             options["url"], redactor, validate_certs=options.get("validate_certs", True),
             ca_path=options.get("ca_path"), timeout=options.get("timeout") or 30,
@@ -64,6 +64,7 @@ class MoodleClient:
 
     def session(self):
         if self._session is None:
+            self.auth.validate()
             self._session = self.auth.login(self)
             self.redact.add(self._session.sesskey)
             for cookie in self.transport.session.cookies:

@@ -44,8 +44,8 @@ class RoleDefinition:
         self.capabilities = dict((name, PERMISSION_NAMES.get(value, value)) for name, value in values.items()
                                  if is_capability(name))
         self.known_capabilities = set(control.name for control in form.controls if is_capability(control.name))
-        self.archetypes = [value for value, _label, _sel in (form.control("archetype").options
-                                                              if form.control("archetype") else ())]
+        archetype = form.control("archetype")
+        self.archetypes = [value for value, _label, _sel in (archetype.options if archetype else ())]
 
 
 class Roles:
@@ -67,7 +67,7 @@ class Roles:
         if form is None:
             raise MoodleError("%s?action=%s has no role form (form#rolesform)." % (DEFINE_PATH, action))
         if any(control.type == "checkbox" and is_capability(control.name) for control in form.controls):
-            data = [(name, value) for name, value in form.browser_submission()]
+            data = list(form.browser_submission())
             data.append(("toggleadvanced", "Show advanced"))
             response = self.client.post(DEFINE_PATH, data, params={"action": action, "roleid": role_id}, write=False)
             form = Page(response.text).form("rolesform")

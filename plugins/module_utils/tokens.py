@@ -147,7 +147,7 @@ def token_from_login(client, username, password, service):
     """login/token.php: the user's newest valid token for the service, created when the rules allow."""
     client.redact.add(password)
     response = client.transport.request("POST", TOKEN_PHP, data=[("username", username), ("password", password),
-                                                                  ("service", service)])
+                                                                 ("service", service)])
     try:
         answer = response.json()
     except ValueError:

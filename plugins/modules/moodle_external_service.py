@@ -19,7 +19,7 @@ description:
   - Unknown function names, usernames and capabilities fail before anything is written, all of them named.
   - Every write is verified by reading the service back.
 author:
-  - moodleops.auth contributors
+  - moodleops.auth contributors (@moodleops)
 extends_documentation_fragment:
   - moodleops.auth.connection
 attributes:
@@ -37,7 +37,8 @@ options:
     type: str
   shortname:
     description:
-      - The service's shortname (what C(login/token.php) and tokens refer to). Set only at creation: Moodle does
+      - >-
+        The service's shortname (what C(login/token.php) and tokens refer to). Set only at creation: Moodle does
         not let it change afterwards.
     type: str
   state:
@@ -46,7 +47,8 @@ options:
     choices: [present, absent]
     default: present
   enabled:
-    description: Whether the service is enabled. Omitted: a new service is enabled, an existing one is left as it is.
+    description: >-
+      Whether the service is enabled. Omitted: a new service is enabled, an existing one is left as it is.
     type: bool
   functions:
     description:

@@ -17,7 +17,7 @@ description:
   - With a site administrator account (O(auth_method=password)) it reads the admin pages. With only a token it
     reports what C(core_webservice_get_site_info) tells. With O(transport=cli) it reads C(admin/cli/cfg.php).
 author:
-  - moodleops.auth contributors
+  - moodleops.auth contributors (@moodleops)
 extends_documentation_fragment:
   - moodleops.auth.connection
   - moodleops.auth.connection.TRANSPORT

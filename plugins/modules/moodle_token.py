@@ -22,7 +22,7 @@ description:
   - After creating a token, the module proves it works by calling C(core_webservice_get_site_info) with it when
     the service offers that function.
 author:
-  - moodleops.auth contributors
+  - moodleops.auth contributors (@moodleops)
 extends_documentation_fragment:
   - moodleops.auth.connection
 attributes:
@@ -83,9 +83,11 @@ options:
     type: bool
     default: true
 notes:
-  - RV(token) is a secret. The module never prints it, but a registered result holds it: put C(no_log: true) on
+  - >-
+    RV(token) is a secret. The module never prints it, but a registered result holds it: put C(no_log: true) on
     the task, and protect O(token_store) like any credential file.
-  - Run the module where the store should live (usually the controller, C(delegate_to: localhost)).
+  - >-
+    Run the module where the store should live (usually the controller, C(delegate_to: localhost)).
   - The "Missing capabilities" column of Moodle's token list never mentions C(webservice/rest:use); the
     verification call catches a user who lacks it.
 seealso:

@@ -65,10 +65,24 @@ def handle(sim, method, path, body):
                 state.maintenance = mode
                 state.set_config("maintenance_enabled", "1" if mode == "legacy" else "0")
             return _json({"ok": True})
+        if path == "/__sim__/plugin" and method == "POST":    # plugin code variants
+            with state.lock:
+                if "apilogin_patched" in req:
+                    state.apilogin_patched = bool(req["apilogin_patched"])
+            return _json({"ok": True, "apilogin_patched": state.apilogin_patched})
+        if path == "/__sim__/php_extension" and method == "POST":   # {"ldap": true}: PHP extensions loaded
+            with state.lock:
+                for name, on in req.items():
+                    state.php_extensions[str(name)] = bool(on)
+            return _json({"ok": True, "php_extensions": state.php_extensions})
         if path == "/__sim__/debug" and method == "POST":
             with state.lock:
                 state.debug = bool(req.get("on", True))
             return _json({"ok": True})
+        from . import control_ws
+        if path in control_ws.ENDPOINTS and method == "POST":
+            with state.lock:
+                return _json(control_ws.ENDPOINTS[path](state, req))
     except (KeyError, TypeError, ValueError) as e:
         return _json({"error": str(e)}, 400)
     return _json({"error": "unknown control endpoint %s %s" % (method, path)}, 404)

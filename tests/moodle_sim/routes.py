@@ -1,5 +1,7 @@
 """URL path -> page handler."""
 from .pages import admin_settings, ajax, auth, login, protocols, rest, services, tokenphp, tokens
+from .pages import apilogin, eduauth, lti, userkey
+from .pages import roles, service_user_settings
 from .pages.common import require_admin
 from .html import page
 
@@ -32,4 +34,18 @@ ROUTES = {
     "/webservice/rest/server.php": rest.server,
     "/lib/ajax/service.php": ajax.service,
     "/lib/ajax/service-nologin.php": ajax.service_nologin,
+    "/auth/userkey/login.php": userkey.login_php,
+    "/auth/apilogin/services.php": apilogin.services,
+    "/local/eduauth/login.php": eduauth.login_php,
+    "/local/eduauth/launch.php": eduauth.launch_php,
+    "/local/eduauth/connect.php": eduauth.connect_php,
+    "/local/eduauth/logout.php": eduauth.logout_php,
+    "/admin/enrol.php": lti.enrol_php,
+    "/enrol/lti/register_platform.php": lti.register_platform_php,
+    "/admin/roles/manage.php": roles.manage_php,
+    "/admin/roles/define.php": roles.define_php,
+    "/admin/roles/assign.php": roles.assign_php,
+    "/admin/roles/check.php": roles.check_php,
+    "/user/selector/search.php": roles.search_php,
+    "/admin/webservice/service_user_settings.php": service_user_settings.service_user_settings_php,
 }

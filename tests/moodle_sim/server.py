@@ -81,6 +81,8 @@ class Ctx(object):
         """Start a session as any Moodle page does (sets the cookie when the request had none)."""
         if self.session is None:
             self.session = self.state.new_session()
+            if self.cookies.get(COOKIE_NAME) in getattr(self.state, "dead_sids", ()):
+                self.session.has_timed_out = True     # $SESSION->has_timed_out (229-231)
             self.set_cookies.append("%s=%s; path=/; HttpOnly" % (COOKIE_NAME, self.session.sid))
         return self.session
 

@@ -125,6 +125,97 @@ USERKEY_SETTINGS = [
 ] + [Setting("auth_userkey", "field_lock_" + f, "select", "Lock value (%s)" % label, "unlocked", LOCK)
      for f, label in USERKEY_LOCK_FIELDS]
 
+def _needs(extension, settings):
+    """Settings that exist in the admin tree only when a PHP extension is loaded (auth_cas: ldap, 353 vs 365)."""
+    for s in settings:
+        s.requires = extension
+    return settings
+
+
+def available(state, setting):
+    ext = getattr(setting, "requires", None)
+    return not ext or bool(getattr(state, "php_extensions", {}).get(ext))
+
+
+YESNO_SELECT = YESNO
+CAS_SERVER_SETTINGS = _needs("ldap", [
+    Setting("auth_cas", "auth_name", "text", "Authentication method name", None),
+    Setting("auth_cas", "auth_logo", "text", "Authentication method logo", None),
+    Setting("auth_cas", "hostname", "text", "Hostname", None),
+    Setting("auth_cas", "baseuri", "text", "Base URI", None),
+    Setting("auth_cas", "port", "text", "Port", None),
+    Setting("auth_cas", "casversion", "select", "CAS protocol version", None,
+            [("1.0", "CAS 1.0"), ("2.0", "CAS 2.0"), ("3.0", "CAS 3.0")]),
+    Setting("auth_cas", "language", "select", "Language", None,
+            [("CAS_Languages_English", "English"), ("CAS_Languages_German", "German"),
+             ("CAS_Languages_French", "French"), ("CAS_Languages_Spanish", "Spanish")]),
+    Setting("auth_cas", "proxycas", "select", "Proxy mode", None, YESNO),
+    Setting("auth_cas", "logoutcas", "select", "Logout option", None, YESNO),
+    Setting("auth_cas", "multiauth", "select", "Multi-authentication", None, YESNO),
+    Setting("auth_cas", "certificate_check", "select", "Server validation", None, YESNO),
+    Setting("auth_cas", "certificate_path", "text", "Certificate path", None),
+    Setting("auth_cas", "curl_ssl_version", "select", "cURL SSL version", None,
+            [("", "Default"), ("1", "TLS 1.x"), ("4", "TLS 1.0"), ("5", "TLS 1.1"), ("6", "TLS 1.2")]),
+    Setting("auth_cas", "logout_return_url", "text", "Alternative logout return URL", None),
+    Setting("auth_cas", "host_url", "text", "Host URL", None),
+    Setting("auth_cas", "ldap_version", "select", "Version", None, [("2", "2"), ("3", "3")]),
+    Setting("auth_cas", "start_tls", "select", "Use TLS", None, YESNO),
+    Setting("auth_cas", "ldapencoding", "text", "LDAP encoding", None),
+    Setting("auth_cas", "pagesize", "text", "Page size", None),
+    Setting("auth_cas", "bind_dn", "text", "Distinguished name", None),
+    Setting("auth_cas", "bind_pw", "text", "Password", None),
+    Setting("auth_cas", "user_type", "select", "User type", None,
+            [("default", "Default"), ("edir", "Novell Edirectory"), ("rfc2307", "posixAccount (rfc2307)"),
+             ("rfc2307bis", "posixAccount (rfc2307bis)"), ("samba", "sambaSamAccount (v.3.0.7)"),
+             ("ad", "MS ActiveDirectory")]),
+    Setting("auth_cas", "contexts", "text", "Contexts", None),
+    Setting("auth_cas", "search_sub", "select", "Search subcontexts", None, YESNO),
+    Setting("auth_cas", "opt_deref", "select", "Dereference aliases", None, [("0", "No"), ("3", "Yes")]),
+    Setting("auth_cas", "user_attribute", "text", "User attribute", None),
+    Setting("auth_cas", "memberattribute", "text", "Member attribute", None),
+    Setting("auth_cas", "memberattribute_isdn", "select", "Member attribute uses dn", None, YESNO),
+    Setting("auth_cas", "objectclass", "text", "Object class", None),
+    Setting("auth_cas", "attrcreators", "text", "Attribute creators", None),
+    Setting("auth_cas", "groupecreators", "text", "Group creators", None),
+    Setting("auth_cas", "removeuser", "select", "Removed ext user", None,
+            [("0", "Keep internal"), ("1", "Suspend internal"), ("2", "Full delete internal")]),
+])
+CAS_FIELD_SETTINGS = []
+for _f, _label in USERKEY_LOCK_FIELDS:
+    CAS_FIELD_SETTINGS += [
+        Setting("auth_cas", "field_map_" + _f, "text", "Data mapping (%s)" % _label, ""),
+        Setting("auth_cas", "field_updatelocal_" + _f, "select", "Update local (%s)" % _label, "oncreate",
+                [("oncreate", "On creation"), ("onlogin", "On every login")]),
+        Setting("auth_cas", "field_updateremote_" + _f, "select", "Update external (%s)" % _label, "0",
+                [("0", "Never"), ("1", "On update")]),
+        Setting("auth_cas", "field_lock_" + _f, "select", "Lock value (%s)" % _label, "unlocked", LOCK),
+    ]
+CAS_SETTINGS = CAS_SERVER_SETTINGS + CAS_FIELD_SETTINGS
+
+HTTPSECURITY_SETTINGS = [
+    _cb("", "cookiesecure", "Secure cookies only", "1"),
+    _cb("", "allowframembedding", "Allow frame embedding", "0"),
+    Setting("", "curlsecurityblockedhosts", "textarea", "cURL blocked hosts list",
+            "127.0.0.0/8\n192.168.0.0/16\n10.0.0.0/8\n172.16.0.0/12\n0.0.0.0\nlocalhost\n169.254.169.254\n0000::1"),
+    Setting("", "curlsecurityallowedport", "textarea", "cURL allowed ports list", "443\n80"),
+    Setting("", "referrerpolicy", "select", "Referrer policy", "default",
+            [("default", "Default"), ("no-referrer", "no-referrer"), ("no-referrer-when-downgrade",
+             "no-referrer-when-downgrade"), ("origin", "origin"), ("origin-when-cross-origin", "origin-when-cross-origin"),
+             ("same-origin", "same-origin"), ("strict-origin", "strict-origin"),
+             ("strict-origin-when-cross-origin", "strict-origin-when-cross-origin"), ("unsafe-url", "unsafe-url")]),
+]
+
+ENROL_LTI_SETTINGS = [
+    Setting("enrol_lti", "emaildisplay", "select", "Email display", "2",
+            [("0", "Hidden"), ("1", "Visible to everyone"), ("2", "Visible to course participants")]),
+    Setting("enrol_lti", "city", "text", "City/town", ""),
+    Setting("enrol_lti", "country", "select", "Select a country", "",
+            [("", "Select a country"), ("AT", "Austria"), ("DE", "Germany"), ("GB", "United Kingdom")]),
+    Setting("enrol_lti", "timezone", "select", "Timezone", "99", [("99", "Server timezone"), ("UTC", "UTC")]),
+    Setting("enrol_lti", "lang", "select", "Language", "en", [("en", "English")]),
+    Setting("enrol_lti", "institution", "text", "Institution", ""),
+]
+
 SECTIONS = [
     Section("optionalsubsystems", "Advanced features", OPTIONAL_SUBSYSTEMS),
     Section("mobilesettings", "Mobile settings", MOBILE_SETTINGS, parents=("Administration", "Mobile app")),
@@ -136,6 +227,15 @@ SECTIONS = [
             parents=("Administration", "Plugins", "Authentication")),
     Section("authsettinguserkey", "User key authentication", USERKEY_SETTINGS,
             parents=("Administration", "Plugins", "Authentication")),
+    Section("authsettingcas", "CAS server (SSO)", CAS_SETTINGS, kind="authcas",
+            parents=("Administration", "Plugins", "Authentication")),
+    Section("httpsecurity", "HTTP security", HTTPSECURITY_SETTINGS, parents=("Administration", "Security")),
+    Section("manageenrols", "Manage enrol plugins", [], kind="manageenrols",
+            parents=("Administration", "Plugins", "Enrolments")),
+    Section("enrolsettingslti", "Publish as LTI tool", ENROL_LTI_SETTINGS, kind="enrollti",
+            parents=("Administration", "Plugins", "Enrolments", "Publish as LTI tool")),
+    Section("enrolsettingslti_registrations", "Tool registration", [], kind="ltiregistrations",
+            parents=("Administration", "Plugins", "Enrolments", "Publish as LTI tool")),
 ]
 
 SECTIONS_BY_NAME = dict((s.name, s) for s in SECTIONS)

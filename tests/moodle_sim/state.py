@@ -70,7 +70,7 @@ class SiteState(object):
 
     # ------------------------------------------------------------------ setup
     def reset(self, kind="fresh"):
-        if kind not in ("fresh", "configured"):
+        if kind not in ("fresh", "configured", "bare"):
             raise ValueError("unknown state %r" % kind)
         with self.lock:
             now = int(time.time())
@@ -109,6 +109,15 @@ class SiteState(object):
             }
             self.next_service_id = 3
             self.next_user_id = 4
+            if kind == "bare":            # only admin, as the 279+ recording: the next user gets id 3
+                self.users.pop(3, None)
+                self.next_user_id = 3
+            # roles (admin/roles/*): id -> role dict; capabilities stay in role_caps (roles.py)
+            from . import roles as _roles
+            self.roles = _roles.default_roles()
+            self.next_role_id = max(self.roles) + 1
+            self.user_prefs = {}          # userid -> {name: value} (definerole_showadvanced, ...)
+            self.report_filters = {}      # (userid, reportid) -> {filter field: value} (report builder)
             self.tokens = []
             self.next_token_id = 1
             # role id -> {capability: 1 (allow) | -1 (prevent) | -1000 (prohibit)}
@@ -117,6 +126,15 @@ class SiteState(object):
             self.sessions = {}
             self.maintenance = "off"      # off | cli | legacy
             self.debug = False
+            # plugin data (auth_userkey keys, auth_apilogin tokens, local_eduauth tokens, LTI registrations)
+            self.userkeys = {}            # key -> {userid, validuntil, iprestriction}
+            self.apilogin_patched = True  # False: auth_apilogin as shipped (services.php answers 500)
+            self.apilogin_tokens = {}     # token -> {userid, useragent, redirect}
+            self.eduauth_tokens = []      # [{userid, token, appid, redeemed, created, used}]
+            self.dead_sids = set()        # sessions ended without the browser getting a new cookie
+            self.lti_registrations = {}   # id -> registration dict
+            self.next_lti_id = 1
+            self.php_extensions = {"ldap": False}
             if kind == "configured":
                 self.set_config("enablewebservices", "1")
                 self.set_config("webserviceprotocols", "rest")

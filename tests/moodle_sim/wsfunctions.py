@@ -243,24 +243,87 @@ def create_users(ws, params):
     return out
 
 
+def userkey_params(state):
+    """auth_userkey's parameter structure depends on its settings (mapping field, iprestriction, create/update)."""
+    mapping = state.get_config("mappingfield", "auth_userkey") or "email"
+    keys = {}
+    if mapping in ("username", "email", "idnumber"):
+        keys[mapping] = V("raw")
+    if state.get_config("iprestriction", "auth_userkey") not in (None, "", "0"):
+        keys["ip"] = V("raw")
+    if _userkey_flag(state, "createuser") or _userkey_flag(state, "updateuser"):
+        keys["firstname"] = V("raw", False)
+        keys["lastname"] = V("raw", False)
+        if mapping != "email":
+            keys["email"] = V("raw", False)
+        if mapping != "username":
+            keys["username"] = V("raw", False)
+    return S({"user": S(keys)})
+
+
+def _userkey_flag(state, name):
+    return state.get_config(name, "auth_userkey") not in (None, "", "0")
+
+
+def _valid_email(value):
+    import re
+    return bool(value) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value) is not None
+
+
 def userkey_login_url(ws, params):
     state = ws.state
     mapping = state.get_config("mappingfield", "auth_userkey") or "email"
     given = params["user"]
-    if mapping not in given:
-        raise invalid_param("Missing required key in single structure: %s" % mapping)
+    if not given.get(mapping):
+        raise invalid_param('Required field "%s" is not set or empty.' % mapping)
+    iprestriction = _userkey_flag(state, "iprestriction")
+    if iprestriction and "ip" not in given:
+        raise invalid_param('Required parameter "ip" is not set.')
     value = given[mapping]
     user = None
     for u in state.users.values():
-        if not u["deleted"] and str(u.get(mapping, "")) == value and u["id"] != 1:
+        if not u["deleted"] and str(u.get(mapping, "")) == value:
             user = u
+            break
+    data = dict((k, v) for k, v in given.items() if k != "ip")
     if user is None:
-        raise invalid_param("User is not exist")
+        if not _userkey_flag(state, "createuser"):
+            raise invalid_param("User is not exist")
+        missing = [f for f in ("username", "email", "firstname", "lastname") if not data.get(f)]
+        if missing:
+            raise invalid_param("Unable to create user, missing value(s): " + ",".join(missing))
+        if state.user_by_username(data["username"]):
+            raise invalid_param("Username already exists: " + data["username"])
+        if not _valid_email(data["email"]):
+            raise invalid_param("Email address is invalid: " + data["email"])
+        if any(u["email"] == data["email"] and not u["deleted"] for u in state.users.values()):
+            raise invalid_param("Email address already exists: " + data["email"])
+        user = state.add_user(data["username"], "", data["firstname"], data["lastname"], data["email"], "userkey")
+    elif _userkey_flag(state, "updateuser"):
+        data["auth"] = "userkey"
+        if any(str(user.get(k, "")) != str(v) for k, v in data.items()):
+            if "username" in data and data["username"] != user["username"] and state.user_by_username(data["username"]):
+                raise invalid_param("Username already exists: " + data["username"])
+            # the plugin validates $userdata['email'] even when it was not sent (PHP null -> invalid)
+            if not _valid_email(data.get("email")):
+                raise invalid_param("Email address is invalid: " + (data.get("email") or ""))
+            if data["email"] != user["email"] and any(u["email"] == data["email"] and not u["deleted"]
+                                                      for u in state.users.values()):
+                raise invalid_param("Email address already exists: " + data["email"])
+            user.update(data)
+    ip = None
+    if iprestriction:   # core create_user_key(): the given ip, else the caller's address
+        ip = given.get("ip") or getattr(ws, "client_ip", None) or "127.0.0.1"
     key = random_hex32()
-    state.userkeys = getattr(state, "userkeys", {})
     state.userkeys[key] = dict(userid=user["id"], validuntil=int(time.time()) +
-                               int(state.get_config("keylifetime", "auth_userkey") or 60), iprestriction=given.get("ip"))
+                               int(state.get_config("keylifetime", "auth_userkey") or 60), iprestriction=ip)
     return {"loginurl": "%s/auth/userkey/login.php?key=%s" % (state.wwwroot, key)}
+
+
+def schema_of(fn, state):
+    """A function's parameter structure; `params` may be a callable of the site state."""
+    params = fn["params"]
+    return params(state) if callable(params) else params
 
 
 # ---------------------------------------------------------------- registry
@@ -297,10 +360,7 @@ FUNCTIONS = {
                                    impl=create_users, description="Create users."),
     "auth_userkey_request_login_url": dict(id=700, component="auth_userkey", capabilities="auth/userkey:generatekey",
                                            ajax=False, loginrequired=True,
-                                           params=S({"user": S({"username": V("raw", False), "email": V("raw", False),
-                                                                "idnumber": V("raw", False), "ip": V("raw", False),
-                                                                "firstname": V("raw", False),
-                                                                "lastname": V("raw", False)})}),
+                                           params=userkey_params,
                                            impl=userkey_login_url, description="Return one time key based login URL"),
 }
 

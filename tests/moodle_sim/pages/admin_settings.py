@@ -43,7 +43,7 @@ def write_settings(state, data):
     Returns the number of settings whose get_setting() changed (what decides "Changes saved")."""
     count = 0
     for _section, setting in settings_tree.all_settings():
-        if setting.fullname not in data:
+        if setting.fullname not in data or not settings_tree.available(state, setting):
             continue
         value = data[setting.fullname]
         if isinstance(value, dict):
@@ -122,8 +122,12 @@ def render_section(ctx, section):
         from .auth import auth_table
         parts.append(auth_table(ctx))
         parts.append('<h3 class="main">Common settings</h3>')
+    elif section.kind in ("authcas", "manageenrols", "enrollti", "ltiregistrations"):
+        from . import cas, lti
+        parts.append((cas.section_top if section.kind == "authcas" else lti.section_top)(ctx, section))
     for setting in section.settings:
-        parts.append(render_setting(state, setting))
+        if settings_tree.available(state, setting):
+            parts.append(render_setting(state, setting))
     button = ""
     if section.settings:
         button = ('<div class="row"><div class="offset-sm-3 col-sm-3"><button type="submit" class="btn btn-primary">'

@@ -38,7 +38,7 @@ def _call(ctx, methodname, args, nologin):
         if given != ctx.session.sesskey:
             return _exc(ctx, "invalidsesskey")
     try:
-        clean = wsfunctions.validate(fn["params"], args if args is not None else {})
+        clean = wsfunctions.validate(wsfunctions.schema_of(fn, ctx.state), args if args is not None else {})
         user = ctx.user or ctx.state.users.get(1)
         data = fn["impl"](WSCall(ctx.state, user, None, ctx.session), clean)
     except WSError as e:

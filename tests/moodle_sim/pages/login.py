@@ -37,7 +37,12 @@ def login_form(ctx, error=None):
 <input type="hidden" name="password" value="guest" />
 <button class="btn btn-secondary" type="submit" id="loginguestbtn">Access as a guest</button>
 </form>
-</div>""" % dict(maint=maint, err=err, w=w, t=esc(s.logintoken))
+%(idp)s</div>""" % dict(maint=maint, err=err, w=w, t=esc(s.logintoken), idp=_idp_html(ctx))
+
+
+def _idp_html(ctx):
+    from .cas import idp_html
+    return idp_html(ctx)
 
 
 def render_login(ctx, error=None):
@@ -48,6 +53,16 @@ def render_login(ctx, error=None):
 def index(ctx):
     state = ctx.state
     session = ctx.ensure_session()
+    if "token" in ctx.get and ctx.method == "GET":      # auth_apilogin loginpage_hook (202, 205, 207)
+        from .apilogin import token_login
+        resp = token_login(ctx)
+        if resp is not None:
+            return resp
+        session = ctx.session
+    from .cas import loginpage_hook as cas_loginpage_hook     # auth_cas: phpCAS redirects (369, 370)
+    resp = cas_loginpage_hook(ctx)
+    if resp is not None:
+        return resp
     # auth_userkey: ssourl sends the login page elsewhere unless ?enrolkey_skipsso=1 (136, 138)
     ssourl = state.get_config("ssourl", "auth_userkey")
     if ssourl and "userkey" in state.enabled_auths and not ctx.param("enrolkey_skipsso") and \
@@ -62,6 +77,10 @@ def index(ctx):
         return render_login(ctx)
     if ctx.method == "POST" and "username" in ctx.post:
         return _login_post(ctx)
+    if getattr(session, "has_timed_out", False):         # a dead session cookie (229-231)
+        session.has_timed_out = False
+        session.loginerror = "Your session has timed out. Please log in again."
+        return redirect(ctx.url("/login/index.php?loginredirect=1"))
     if ctx.user and ctx.user["id"] != 1 and ctx.get.get("loginredirect") is None:
         main = confirm_box("You are already logged in as %s, you need to log out before logging in as different "
                            "user." % fullname(ctx.user),
@@ -113,7 +132,8 @@ def logout(ctx):
         target = ctx.url("/")
         if ctx.user is None and session.userid:
             u = state.users.get(session.userid)
-            if u and u["auth"] == "userkey" and state.get_config("redirecturl", "auth_userkey"):
+            if (getattr(session, "userkey", False) or (u and u["auth"] == "userkey")) and \
+                    state.get_config("redirecturl", "auth_userkey"):
                 target = state.get_config("redirecturl", "auth_userkey")
         return redirect(target)
     main = confirm_box("Do you really want to log out?",

@@ -164,8 +164,10 @@ def server(ctx):
         check_service_access(state, service, fname, user, ctx.client_ip)
         args = dict((k, v) for k, v in params.items()
                     if k not in ("wstoken", "wsfunction", "moodlewsrestformat") and not k.startswith("moodlewssetting"))
-        clean = wsfunctions.validate(fn["params"], args)
-        result = fn["impl"](WSCall(state, user, service), clean)
+        clean = wsfunctions.validate(wsfunctions.schema_of(fn, state), args)
+        call = WSCall(state, user, service)
+        call.client_ip = ctx.client_ip
+        result = fn["impl"](call, clean)
         return _respond(fmt, payload=result)
     except WSError as e:
         if e.errorcode == "invalidtoken":

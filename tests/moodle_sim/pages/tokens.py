@@ -6,14 +6,18 @@ report builder filter form (its field names), table#... rows with ids system-rep
 padded with tr.emptyrow, "Nothing to display", div#copytoclipboardtoken shown once after a create, the token form
 field names, the usernotallowed alert, the delete confirm form (tokenid, action, confirm, sesskey)."""
 import calendar
+import json
 import time
 
+from .. import wsfunctions
 from ..html import confirm_box, esc, error_page, fullname, notification_html, page, single_button
 from ..response import redirect
 from .common import require_admin
 
 PATH = "/admin/webservice/tokens.php"
 PERPAGE = 30
+FILTERS_JSON = ('{"jointype":2,"filters":{"parameters":{"name":"parameters","jointype":1,"values":["[]"]},'
+                '"reportid":{"name":"reportid","jointype":1,"values":[1]}}}')
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 TEXT_OPERATORS = ["Is any value", "Contains", "Does not contain", "Is equal to", "Is not equal to", "Starts with",
@@ -66,11 +70,14 @@ def _fmt_date(ts, weekday=False):
 def _filters_form(ctx):
     sk = esc(ctx.session.sesskey)
     now = int(time.time())
+    stored = report_filters(ctx.state, ctx.user)
 
     def text_filter(prefix, label):
         return ('<div class="filter" data-filter-for="%s"><div class="filter-name">%s</div>%s'
-                '<input type="text" class="form-control" name="%s_value" value=""></div>'
-                % (label, label, _select(prefix + "_operator", list(enumerate(TEXT_OPERATORS))), prefix))
+                '<input type="text" class="form-control" name="%s_value" value="%s"></div>'
+                % (label, label, _select(prefix + "_operator", list(enumerate(TEXT_OPERATORS)),
+                                         stored.get(prefix + "_operator", 0)), prefix,
+                   esc(stored.get(prefix + "_value", ""))))
 
     services = sorted(set(s["name"] for s in ctx.state.services.values()))
     return ('<form autocomplete="off" action="%(w)s%(p)s" method="post" accept-charset="utf-8" '
@@ -127,23 +134,98 @@ def visible_tokens(state, viewer):
         if not state.has_capability(viewer["id"], "moodle/webservice:managealltokens") and \
                 t["creatorid"] != viewer["id"]:
             continue
+        if not _filters_match(state, report_filters(state, viewer), t, user, service):
+            continue
         rows.append((t, user, service))
     rows.sort(key=lambda r: (r[0]["validuntil"] or 0, r[0]["id"]))
     return rows
 
 
-def _report(ctx, pageno):
+# ---------------------------------------------------------------- report filters and sorting (f17, 339-352)
+DEFAULT_SORT = [{"sortby": "c6_validuntil", "sortorder": 4}]
+SORT_KEYS = {
+    "c1_name": lambda t, u, s, st: (t["name"] or "").lower(),
+    "c2_firstname": lambda t, u, s, st: fullname(u).lower(),
+    "c3_email": lambda t, u, s, st: (u.get("email") or "").lower(),
+    "c4_name": lambda t, u, s, st: (s["name"] or "").lower(),
+    "c6_validuntil": lambda t, u, s, st: t["validuntil"] or 0,
+    "c7_lastaccess": lambda t, u, s, st: t.get("lastaccess") or 0,
+    "c8_firstname": lambda t, u, s, st: fullname(st.users.get(t["creatorid"]) or {}).lower(),
+}
+
+
+def report_filters(state, viewer):
+    """The filter values of the token report (report id 1), kept server-side per user (347-350)."""
+    return state.report_filters.get((viewer["id"], 1), {}) if viewer else {}
+
+
+def active_filter_count(filters):
+    n = 0
+    for prefix in ("token:name", "user:fullname"):
+        if str(filters.get(prefix + "_operator", "0")) not in ("", "0"):
+            n += 1
+    if [v for v in filters.get("service:name_values", []) if v not in ("", "0")]:
+        n += 1
+    if str(filters.get("token:validuntil_operator", "0")) not in ("", "0"):
+        n += 1
+    return n
+
+
+def _text_match(op, value, text):
+    op = int(op or 0) if str(op or "0").lstrip("-").isdigit() else 0
+    value, text = (value or "").lower(), (text or "").lower()
+    if op == 0:
+        return True
+    if op in (1, 2, 3, 4, 5, 6) and value == "":
+        return True
+    return {1: lambda: value in text, 2: lambda: value not in text, 3: lambda: text == value,
+            4: lambda: text != value, 5: lambda: text.startswith(value), 6: lambda: text.endswith(value),
+            7: lambda: text == "", 8: lambda: text != ""}.get(op, lambda: True)()
+
+
+def _filters_match(state, filters, tok, user, service):
+    if not filters:
+        return True
+    if not _text_match(filters.get("token:name_operator"), filters.get("token:name_value"), tok["name"]):
+        return False
+    if not _text_match(filters.get("user:fullname_operator"), filters.get("user:fullname_value"), fullname(user)):
+        return False
+    names = [v for v in filters.get("service:name_values", []) if v not in ("", "0")]
+    if names and service["name"] not in names:
+        return False
+    op = str(filters.get("token:validuntil_operator", "0"))
+    if op == "1" and not tok["validuntil"]:
+        return False
+    if op == "2" and tok["validuntil"]:
+        return False
+    return True
+
+
+def sort_rows(state, rows, sortdata):
+    for item in reversed(list(sortdata or DEFAULT_SORT)):
+        key = SORT_KEYS.get(item.get("sortby"))
+        if key is None:
+            continue
+        rows.sort(key=lambda r: key(r[0], r[1], r[2], state), reverse=str(item.get("sortorder")) == "3")
+    return rows
+
+
+def _report(ctx, pageno, pagesize=PERPAGE, sortdata=None, ajax=False):
+    """The report; ajax=True: only the div.table-dynamic, as core_table_get_dynamic_table_content returns it."""
     state = ctx.state
     w = state.wwwroot
-    rows = visible_tokens(state, ctx.user)
+    rows = sort_rows(state, visible_tokens(state, ctx.user), sortdata)
     total = len(rows)
+    PERPAGE = pagesize
+    sortjson = json.dumps(sortdata or DEFAULT_SORT, separators=(",", ":"))
     heads = [("c1_name", "Name"), ("c2_firstname", "User"), ("c3_email", "Email address"), ("c4_name", "Service"),
              (None, "IP restriction"), ("c6_validuntil", "Valid until"), ("c7_lastaccess", "Last access"),
              ("c8_firstname", "Creator"), (None, "Missing capabilities"), (None, "Actions")]
     attrs = ('class="table-dynamic position-relative" data-region="core_table/dynamic" '
              'data-table-handler="system_report_table" data-table-component="core_reportbuilder" '
              'data-table-uniqueid="system-report-table-1" data-table-page-number="%d" data-table-page-size="%d" '
-             'data-table-default-per-page="%d" data-table-total-rows="%d"' % (pageno + 1, PERPAGE, PERPAGE, total))
+             'data-table-default-per-page="%d" data-table-total-rows="%d" data-table-sort-data="%s" '
+             'data-table-filters="%s"' % (pageno + 1, PERPAGE, 30, total, esc(sortjson), esc(FILTERS_JSON)))
     if not total:
         body = ('<div class="alert alert-info alert-block fade in" role="alert" data-aria-autofocus="true">'
                 'Nothing to display</div>')
@@ -177,17 +259,27 @@ def _report(ctx, pageno):
                 '<td class="cell c%d" id="system-report-table-1_r%d_c%d"></td>' % (i, r, i) for i in range(10))))
         paging = ""
         if total > PERPAGE:
-            links = "".join('<li class="page-item%s"><a class="page-link" href="%s%s?page=%d">%d</a></li>'
-                            % (" active" if p == pageno else "", w, PATH, p, p + 1)
+            # the hrefs point to the site root (342): only the JS (core_table/dynamic) pages
+            links = "".join('<li class="page-item%s" data-page-number="%d"><a class="page-link" href="%s">%d</a></li>'
+                            % (" active" if p == pageno else "", p + 1,
+                               "#" if p == pageno else "%s/?page=%d" % (w, p), p + 1)
                             for p in range((total + PERPAGE - 1) // PERPAGE))
             paging = '<nav class="pagination"><ul class="pagination">%s</ul></nav>' % links
+        if total > 30 or PERPAGE != 30:
+            target = 30 if PERPAGE != 30 else 5000
+            label = "Show 30 per page" if PERPAGE != 30 else "Show all %d" % total
+            paging += ('<div class="table-showcount"><a data-action="showcount" data-target-page-size="%d" '
+                       'href="%s%s?perpage=%d">%s</a></div>' % (target, w, "/" if ajax else PATH, target, label))
         body = ('<div><table class="flexible table table-striped table-hover generaltable reportbuilder-table" '
                 'data-region="reportbuilder-table"><caption class="sr-only">Tokens</caption><thead><tr>%s</tr>'
                 '</thead><tbody>%s</tbody></table></div>%s' % (ths, "".join(trs), paging))
+    table = '<div %s>%s</div>' % (attrs, body)
+    if ajax:
+        return table
     return ('<div class="reportbuilder-report" data-region="core_reportbuilder/report" data-report-id="1" '
             'data-report-type="1" data-report-parameters="[]"><div class="reportbuilder-wrapper">'
             '<div class="filters-dropdown" data-region="report-filters">%s</div>'
-            '<div class="mt-2"><div %s>%s</div></div></div></div>' % (_filters_form(ctx), attrs, body))
+            '<div class="mt-2">%s</div></div></div>' % (_filters_form(ctx), table))
 
 
 def list_page(ctx):
@@ -357,3 +449,113 @@ def tokens_php(ctx):
     if action == "delete":
         return delete(ctx)
     return list_page(ctx)
+
+
+# ---------------------------------------------------------------- AJAX of the report (f17, 340-352)
+class _AnyKeys(dict):
+    """A single-structure schema that accepts (and drops) any keys: the report's `filters` argument is copied
+    from data-table-filters and not used; the filter values live server-side."""
+
+    def __contains__(self, key):
+        return True
+
+
+def _report_ctx(ws):
+    import types
+    return types.SimpleNamespace(state=ws.state, user=ws.user, session=ws.session)
+
+
+def _check_report(ws, reportid=1):
+    if not ws.state.is_siteadmin(ws.user["id"]):
+        raise wsfunctions.WSError("nopermissions", "Sorry, but you do not currently have permissions to do that "
+                                  "(View report).", "required_capability_exception", module="error")
+    if int(reportid) != 1:
+        raise wsfunctions.WSError("invalidrecord", "Can't find data record in database table reportbuilder_report.",
+                                  "dml_missing_record_exception")
+
+
+def ajax_table_content(ws, params):
+    """core_table_get_dynamic_table_content for the token report (system_report_table, uniqueid
+    system-report-table-1); pagesize as asked (5000 pads with 4958 empty rows, 343), never remembered (345)."""
+    if params["component"] != "core_reportbuilder" or params["handler"] != "system_report_table" or \
+            params["uniqueid"] != "system-report-table-1":
+        raise wsfunctions.WSError("unknowntable", "Unknown table", "coding_exception")
+    _check_report(ws)
+    pagesize = params.get("pagesize") or PERPAGE
+    pageno = max(0, (params.get("pagenumber") or 1) - 1)
+    html = _report(_report_ctx(ws), pageno, pagesize=max(1, pagesize), sortdata=params.get("sortdata") or None,
+                   ajax=True)
+    return {"html": html, "warnings": []}
+
+
+def ajax_dynamic_form(ws, params):
+    """core_form_dynamic_form for \\core_reportbuilder\\form\\filter: stores the filter values (347)."""
+    from urllib.parse import parse_qsl
+    if params["form"].lstrip("\\") != "core_reportbuilder\\form\\filter":
+        raise wsfunctions.WSError("unknownform", "Form %s not found" % params["form"], "coding_exception")
+    pairs = parse_qsl(params["formdata"], keep_blank_values=True)
+    data = dict(pairs)
+    _check_report(ws, data.get("reportid") or 0)
+    if data.get("sesskey") != (ws.session.sesskey if ws.session else None):
+        raise wsfunctions.WSError("invalidsesskey", "Your session has most likely timed out. Please check if you are "
+                                  "logged in or go back to the previous screen and reload the page.")
+    filters = {}
+    for k, v in pairs:
+        if k.startswith(("token:", "user:", "service:")):
+            if k.endswith("[]"):
+                filters.setdefault(k[:-2], []).append(v)
+            elif k == "service:name_values":
+                filters.setdefault(k, [])
+            else:
+                filters[k] = v
+    ws.state.report_filters[(ws.user["id"], 1)] = filters
+    return {"submitted": True, "data": str(active_filter_count(filters))}
+
+
+def ajax_filters_reset(ws, params):
+    """core_reportbuilder_filters_reset (350)."""
+    _check_report(ws, params["reportid"])
+    ws.state.report_filters.pop((ws.user["id"], 1), None)
+    return True
+
+
+def ajax_get_fragment(ws, params):
+    """core_get_fragment: only core_reportbuilder/filters_form of the token report (351)."""
+    if (params["component"], params["callback"]) != ("core_reportbuilder", "filters_form"):
+        raise wsfunctions.WSError("fragmentnotfound", "Fragment not found", "coding_exception")
+    args = dict((a["name"], a["value"]) for a in params.get("args") or [])
+    _check_report(ws, args.get("reportid") or 0)
+    html = _filters_form(_report_ctx(ws))
+    return {"html": html, "javascript": ""}
+
+
+wsfunctions.FUNCTIONS.update({
+    "core_table_get_dynamic_table_content": dict(
+        id=560, component="moodle", capabilities="", ajax=True, loginrequired=True,
+        params=wsfunctions.S({"component": wsfunctions.V("component"), "handler": wsfunctions.V("alphanumext"),
+                              "uniqueid": wsfunctions.V("alphanumext"),
+                              "sortdata": wsfunctions.M(wsfunctions.S({"sortby": wsfunctions.V("alphanumext"),
+                                                                       "sortorder": wsfunctions.V("int")}), False),
+                              "jointype": wsfunctions.V("int", False),
+                              "filters": ("single", _AnyKeys(), False, None),
+                              "firstinitial": wsfunctions.V("raw", False), "lastinitial": wsfunctions.V("raw", False),
+                              "pagenumber": wsfunctions.V("int", False), "pagesize": wsfunctions.V("int", False),
+                              "hiddencolumns": wsfunctions.M(wsfunctions.V("alphanumext"), False),
+                              "resetpreferences": wsfunctions.V("bool", False)}),
+        impl=ajax_table_content, description="Get the dynamic table content raw html"),
+    "core_form_dynamic_form": dict(
+        id=561, component="moodle", capabilities="", ajax=True, loginrequired=True,
+        params=wsfunctions.S({"form": wsfunctions.V("raw"), "formdata": wsfunctions.V("raw")}),
+        impl=ajax_dynamic_form, description="Process submission of a dynamic (modal) form"),
+    "core_reportbuilder_filters_reset": dict(
+        id=562, component="moodle", capabilities="", ajax=True, loginrequired=True,
+        params=wsfunctions.S({"reportid": wsfunctions.V("int"), "parameters": wsfunctions.V("raw", False)}),
+        impl=ajax_filters_reset, description="Reset filters for given report"),
+    "core_get_fragment": dict(
+        id=563, component="moodle", capabilities="", ajax=True, loginrequired=True,
+        params=wsfunctions.S({"component": wsfunctions.V("component"), "callback": wsfunctions.V("alphanumext"),
+                              "contextid": wsfunctions.V("int"),
+                              "args": wsfunctions.M(wsfunctions.S({"name": wsfunctions.V("alpha"),
+                                                                   "value": wsfunctions.V("raw")}), False)}),
+        impl=ajax_get_fragment, description="Return a fragment for inclusion, such as a JavaScript page."),
+})
