@@ -88,7 +88,9 @@ class MoodleModule:
         redactor = self.redact
         if self._revealed:
             self.module.no_log_values.difference_update(self._revealed)
-            redactor = Redactor(secret for secret in self.redact.secrets if secret not in self._revealed)
+            # Known secrets only: a returned login URL carries its one-time key as key=...
+            redactor = Redactor((secret for secret in self.redact.secrets if secret not in self._revealed),
+                                patterns=False)
         self.module.exit_json(**redact_structure(result, redactor))
 
     def _close(self):

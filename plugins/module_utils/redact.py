@@ -27,7 +27,8 @@ _MIN_SECRET_LENGTH = 4
 class Redactor:
     """Remembers secret values and masks them (raw and URL-encoded) in any text."""
 
-    def __init__(self, secrets=None):
+    def __init__(self, secrets=None, patterns=True):
+        self.patterns = patterns
         self._secrets = set()
         self._on_add = []
         for secret in secrets or ():
@@ -61,6 +62,8 @@ class Redactor:
             for form in (secret, quote(secret, safe=""), quote_plus(secret, safe="")):
                 if form in text:
                     text = text.replace(form, MASK)
+        if not self.patterns:
+            return text
         return _PARAMETER_PATTERN.sub(lambda match: match.group(1) + match.group(2) + MASK, text)
 
 

@@ -272,6 +272,13 @@ def _valid_email(value):
 
 def userkey_login_url(ws, params):
     state = ws.state
+    # auth_userkey_external::request_login_url(): plugin enabled, then the capability, then the user lookup.
+    if "userkey" not in state.enabled_auths:
+        raise WSError("accessexception", "Access control exception", "webservice_access_exception",
+                      "User key authentication plugin is disabled")
+    if not state.has_capability(ws.user["id"], "auth/userkey:generatekey"):
+        raise WSError("nopermissions", "Sorry, but you do not currently have permissions to do that (Generate "
+                      "login user key).", "required_capability_exception", module="error")
     mapping = state.get_config("mappingfield", "auth_userkey") or "email"
     given = params["user"]
     if not given.get(mapping):
