@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# The test command of moodleops.auth (see README). Runs, in this order:
+#   pytest    tests/unit, tests/conformance, tests/integration, tests/live (those that exist) once per ansible-core line:
+#             2.16 on Python 3.11, 2.19 on Python 3.11, 2.21 on Python 3.13 (that venv's ansible-playbook on PATH)
+#   sanity    ansible-test sanity --venv --requirements (no docker) with 2.16 and 2.19 on Python 3.11
+#             and 2.21 on Python 3.13, on a copy of the tree under .../ansible_collections/moodleops/auth
+#   lint      ansible-lint --profile production (latest ansible-lint, own venv) + antsibull-changelog lint
+#   build     ansible-galaxy collection build + install of the tarball into a temp dir + ansible-doc of every
+#             module from that install (2.16 and 2.21)
+# Venvs live in .venv-* at the repository root (gitignored) and are created or refreshed when needed.
+#
+# Usage: tools/test.sh [--quick] [--stages LIST] [--cores LIST] [--setup-only] [-- PYTEST ARGS...]
+#   --quick         pytest with ansible-core 2.16 only (same as --stages pytest --cores 2.16)
+#   --stages LIST   comma list of pytest,sanity,lint,build (default: all)
+#   --cores LIST    comma list of ansible-core lines 2.16,2.19,2.21 for pytest/sanity (default: all)
+#   --setup-only    only create/refresh the venvs of the selected stages
+#   -- ARGS         extra arguments for pytest (e.g. -k redact -x)
+# Ends with a line "N passed, N failed": pytest tests plus one check per other stage; exit 1 on any failure.
+set -u
+set -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 2
+
+STAGES="pytest,sanity,lint,build"
+CORES="2.16,2.19,2.21"
+SETUP_ONLY=0
+PYTEST_EXTRA=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) STAGES="pytest"; CORES="2.16" ;;
+        --stages) STAGES="$2"; shift ;;
+        --stages=*) STAGES="${1#*=}" ;;
+        --cores) CORES="$2"; shift ;;
+        --cores=*) CORES="${1#*=}" ;;
+        --setup-only) SETUP_ONLY=1 ;;
+        --) shift; PYTEST_EXTRA=("$@"); break ;;
+        -h|--help) sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PYTHONDONTWRITEBYTECODE=1
+export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 ANSIBLE_LINT_SKIP_VERSION_CHECK=1
+LOG_DIR="$ROOT/tests/output/tools-test"
+mkdir -p "$LOG_DIR"
+
+has() { case ",$1," in *",$2,"*) return 0 ;; esac; return 1; }
+
+# ansible-core line -> "python version|pip spec|venv dir"
+core_python() { case "$1" in 2.16|2.19) echo 3.11 ;; 2.21) echo 3.13 ;; *) return 1 ;; esac; }
+core_spec() { local minor="${1#2.}"; echo "ansible-core>=$1,<2.$((minor + 1))"; }
+core_venv() { echo "$ROOT/.venv-core${1/./}"; }
+LINT_VENV="$ROOT/.venv-lint"
+
+for core in ${CORES//,/ }; do
+    core_python "$core" >/dev/null || { echo "unsupported ansible-core line: $core" >&2; exit 2; }
+done
+
+# --- results -----------------------------------------------------------------------------------
+PASSED=0
+FAILED=0
+SUMMARY=()
+record() {  # record NAME STATUS(0=ok) SECONDS [DETAIL]
+    local mark="PASS"
+    [ "$2" -eq 0 ] || mark="FAIL"
+    SUMMARY+=("$(printf '%-4s  %-22s %5ss  %s' "$mark" "$1" "$3" "${4:-}")")
+}
+check() {  # a non-pytest check counts as one test
+    record "$@"
+    if [ "$2" -eq 0 ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
+}
+banner() { printf '\n======== %s ========\n' "$*"; }
+
+# --- interpreters and venvs --------------------------------------------------------------------
+find_python() {  # find_python 3.11 -> path of a python3.11
+    local ver="$1" cand
+    for cand in "$(command -v "python$ver" 2>/dev/null)" \
+                $(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 3 -path "*/$ver.*/bin/python$ver" 2>/dev/null | sort -V -r) \
+                "/usr/bin/python$ver" "/usr/local/bin/python$ver"; do
+        if [ -n "$cand" ] && [ -x "$cand" ] && "$cand" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+            "$cand" -c 'import os, sys; print(os.path.realpath(sys.executable))'  # not a pyenv shim
+            return 0
+        fi
+    done
+    echo "python$ver with venv+ensurepip not found (pyenv install $ver, or apt-get install python$ver-venv)" >&2
+    return 1
+}
+
+ensure_venv() {  # ensure_venv DIR PYVER PIP-ARGS... ; recreated when PIP-ARGS or the files they name change
+    local dir="$1" pyver="$2" py stamp_new
+    shift 2
+    stamp_new="$pyver $* $(cat "$ROOT"/tools/requirements/*.txt 2>/dev/null | cksum)"
+    if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp_new" ]; then
+        return 0
+    fi
+    py="$(find_python "$pyver")" || return 1
+    echo "-- creating $(basename "$dir") with $py: pip install $*"
+    rm -rf "$dir"
+    "$py" -m venv "$dir" || return 1
+    "$dir/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+    "$dir/bin/python" -m pip install -q "$@" 2>&1 | grep -v "is ignored: it is neither a file nor a directory"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { rm -rf "$dir"; return 1; }
+    echo "$stamp_new" > "$dir/.stamp"
+}
+
+setup_core() {
+    local start=$SECONDS
+    ensure_venv "$(core_venv "$1")" "$(core_python "$1")" "$(core_spec "$1")" -r tools/requirements/test.txt
+    local rc=$?
+    [ $rc -eq 0 ] || check "setup ansible-core $1" 1 $((SECONDS - start)) "venv could not be built"
+    return $rc
+}
+setup_lint() {
+    local start=$SECONDS
+    ensure_venv "$LINT_VENV" 3.13 -r tools/requirements/lint.txt
+    local rc=$?
+    [ $rc -eq 0 ] || check "setup lint" 1 $((SECONDS - start)) "venv could not be built"
+    return $rc
+}
+
+# the tree as ansible-test/ansible-galaxy would get it from git: tracked + untracked-but-not-ignored files
+copy_tree() {  # copy_tree DEST
+    mkdir -p "$1"
+    if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+        # shellcheck disable=SC2016  # the inner sh expands $f itself
+        git -C "$ROOT" ls-files -z --cached --others --exclude-standard \
+            | (cd "$ROOT" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh) \
+            | (cd "$ROOT" && tar --null -T - -cf -) | tar -C "$1" -xf -
+    else
+        (cd "$ROOT" && tar --exclude='./.venv*' --exclude='./tests/output' --exclude='./.ansible' \
+            --exclude='__pycache__' -cf - .) | tar -C "$1" -xf -
+    fi
+}
+
+TMP_BASE="$(mktemp -d "${TMPDIR:-/tmp}/moodleops-test.XXXXXX")"
+trap 'rm -rf "$TMP_BASE"' EXIT
+
+# --- stage: pytest -----------------------------------------------------------------------------
+PYTEST_PATHS=()
+for d in tests/unit tests/conformance tests/integration tests/live; do
+    if [ -d "$d" ] && [ -n "$(find "$d" -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
+        PYTEST_PATHS+=("$d")
+    fi
+done
+
+run_pytest() {  # run_pytest CORE
+    local core="$1" venv start=$SECONDS rc log counts p f e
+    venv="$(core_venv "$core")"
+    log="$LOG_DIR/pytest-$core.log"
+    banner "pytest, ansible-core $core ($("$venv/bin/python" -V 2>&1)): ${PYTEST_PATHS[*]}"
+    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$venv/bin/python" -m pytest -p no:cacheprovider -ra \
+        "${PYTEST_PATHS[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    counts="$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n 1)"
+    p="$(echo "$counts" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')"
+    f="$(echo "$counts" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')"
+    e="$(echo "$counts" | grep -oE '[0-9]+ errors?' | grep -oE '[0-9]+')"
+    p=${p:-0}; f=$(( ${f:-0} + ${e:-0} ))
+    if [ "$rc" -eq 5 ]; then
+        f=$((f + 1)); counts="no tests collected (pytest exit 5)"
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1; counts="pytest exit $rc: ${counts:-see $log}"
+    fi
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+    record "pytest $core" "$rc" $((SECONDS - start)) "$(echo "$counts" | sed 's/^=* *//; s/ *=*$//')"
+}
+
+# --- stage: sanity -----------------------------------------------------------------------------
+install_get_pip() {  # ansible-test bootstraps pip with a get-pip.py from a host we cannot reach: use ours
+    local pip_version cache
+    pip_version="$(grep -hoE "^ +pip='[0-9.]+'" "$1"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py \
+        | head -n 1 | grep -oE '[0-9.]+')"
+    [ -n "$pip_version" ] || return 1
+    cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    if [ ! -s "$cache" ] || grep -q 'Stand-in for the get-pip.py' "$cache"; then
+        mkdir -p "$(dirname "$cache")" && cp "$ROOT/tools/ansible_test_get_pip.py" "$cache"
+    fi
+}
+run_sanity() {  # run_sanity CORE
+    local core="$1" venv pyver pybin start=$SECONDS rc tree log
+    venv="$(core_venv "$core")"
+    pyver="$(core_python "$core")"
+    log="$LOG_DIR/sanity-$core.log"
+    banner "ansible-test sanity, ansible-core $core, --python $pyver"
+    pybin="$(dirname "$(find_python "$pyver")")" || { check "sanity $core" 1 0 "no python$pyver"; return; }
+    install_get_pip "$venv" || { check "sanity $core" 1 0 "could not place the get-pip stand-in"; return; }
+    tree="$TMP_BASE/sanity-$core/ansible_collections/moodleops/auth"
+    copy_tree "$tree"
+    # ansible-test finds python$pyver on PATH and builds its own venvs (cached under ~/.ansible/test)
+    (cd "$tree" && PATH="$venv/bin:$pybin:$PATH" ansible-test sanity --venv --requirements \
+        --python "$pyver" --color no 2>&1) | grep --line-buffered -vE \
+        '^(Run command|Installing|Collecting|Downloading|Requirement|Successfully|Obtaining|Using cached|Looking in|Processing /|WARNING: Location .* is ignored)|^ +(Downloading|Attempting uninstall|Found existing|Uninstalling|Successfully|Using cached|━)' \
+        | tee "$log"
+    rc=${PIPESTATUS[0]}
+    check "sanity $core" "$rc" $((SECONDS - start)) \
+        "$(grep -c '^Running sanity test' "$log") tests run, $(grep -cE '^ERROR: .*:[0-9]+:[0-9]+:' "$log") findings"
+}
+
+# --- stage: lint -------------------------------------------------------------------------------
+run_lint() {
+    local start=$SECONDS rc
+    banner "ansible-lint --profile production ($("$LINT_VENV/bin/ansible-lint" --version 2>/dev/null | head -n 1))"
+    # the modules must resolve (FQCNs, module_defaults groups): put the tree on the collections path as moodleops.auth
+    mkdir -p "$TMP_BASE/lint/ansible_collections/moodleops"
+    ln -sfn "$ROOT" "$TMP_BASE/lint/ansible_collections/moodleops/auth"
+    (cd "$ROOT" && PATH="$LINT_VENV/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$TMP_BASE/lint" \
+        ansible-lint --profile production --offline --nocolor 2>&1) \
+        | tee "$LOG_DIR/ansible-lint.log"
+    rc=${PIPESTATUS[0]}
+    check "ansible-lint" "$rc" $((SECONDS - start)) "$(grep -E '^(Passed|Failed):' "$LOG_DIR/ansible-lint.log" | tail -n 1)"
+
+    start=$SECONDS
+    banner "antsibull-changelog lint"
+    (cd "$ROOT" && "$LINT_VENV/bin/antsibull-changelog" lint 2>&1) | tee "$LOG_DIR/changelog-lint.log"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" -eq 0 ] && [ -s "$LOG_DIR/changelog-lint.log" ]; then rc=1; fi  # it prints only problems
+    check "changelog lint" "$rc" $((SECONDS - start))
+}
+
+# --- stage: build ------------------------------------------------------------------------------
+run_build() {
+    local start=$SECONDS rc=0 venv out tarball core module doc
+    venv="$(core_venv 2.16)"
+    out="$TMP_BASE/build"
+    mkdir -p "$out/dist" "$out/collections"
+    banner "ansible-galaxy collection build + install + ansible-doc"
+    if ! (cd "$ROOT" && "$venv/bin/ansible-galaxy" collection build --force --output-path "$out/dist" .); then
+        check "build" 1 $((SECONDS - start)) "ansible-galaxy collection build failed"
+        return
+    fi
+    # every module of the collection (at least moodle_webservice_enable and moodle_info) must render
+    local MODULES=()
+    for module in "$ROOT"/plugins/modules/*.py; do MODULES+=("$(basename "$module" .py)"); done
+    tarball="$(find "$out/dist" -name 'moodleops-auth-*.tar.gz' | head -n 1)"
+    echo "-- $(basename "$tarball"): $(tar -tzf "$tarball" | wc -l) entries, $(du -k "$tarball" | cut -f1) KiB"
+    if tar -tzf "$tarball" | grep -E '(^|/)(\.venv[^/]*|tests/output|\.ansible|__pycache__|\.pytest_cache)/' | head -n 5 | grep .; then
+        echo "!! the tarball holds files that build_ignore should leave out"; rc=1
+    fi
+    (cd "$out" && "$venv/bin/ansible-galaxy" collection install --force -p "$out/collections" "$tarball") || rc=1
+    for core in 2.16 2.21; do
+        [ -x "$(core_venv "$core")/bin/ansible-doc" ] || continue
+        for module in "${MODULES[@]}"; do
+            doc="$out/doc-$core-$module.txt"
+            if (cd "$out" && ANSIBLE_COLLECTIONS_PATH="$out/collections" \
+                    "$(core_venv "$core")/bin/ansible-doc" "moodleops.auth.$module" > "$doc" 2> "$doc.err") \
+                && grep -q "moodleops.auth.$module" "$doc" && grep -q "$out/collections" "$doc" \
+                && ! grep -qiE 'warning|error' "$doc.err"; then
+                echo "-- ansible-doc ($core) moodleops.auth.$module: $(wc -l < "$doc") lines, from $out/collections"
+            else
+                echo "!! ansible-doc ($core) moodleops.auth.$module did not render from the install:"
+                cat "$doc.err"; head -n 20 "$doc"; rc=1
+            fi
+        done
+    done
+    check "build+install+doc" $rc $((SECONDS - start)) "$(basename "$tarball")"
+}
+
+# --- main --------------------------------------------------------------------------------------
+T0=$SECONDS
+WANT_CORES=()
+for core in ${CORES//,/ }; do WANT_CORES+=("$core"); done
+if has "$STAGES" build; then
+    has "$CORES" 2.16 || WANT_CORES+=(2.16)
+fi
+
+READY_CORES=","
+if has "$STAGES" pytest || has "$STAGES" sanity || has "$STAGES" build; then
+    for core in "${WANT_CORES[@]}"; do
+        start=$SECONDS
+        if setup_core "$core"; then READY_CORES="$READY_CORES$core,"; fi
+        echo "-- venv ansible-core $core ready in $((SECONDS - start))s: $("$(core_venv "$core")/bin/ansible" --version 2>/dev/null | head -n 1)"
+    done
+fi
+LINT_READY=0
+if has "$STAGES" lint; then setup_lint && LINT_READY=1; fi
+[ "$SETUP_ONLY" -eq 1 ] && { echo "setup done in $((SECONDS - T0))s"; [ "$FAILED" -eq 0 ]; exit $?; }
+
+if has "$STAGES" pytest; then
+    if [ ${#PYTEST_PATHS[@]} -eq 0 ]; then
+        check "pytest" 1 0 "no test folder found"
+    else
+        for core in ${CORES//,/ }; do has "$READY_CORES" "$core" && run_pytest "$core"; done
+    fi
+fi
+if has "$STAGES" sanity; then
+    for core in ${CORES//,/ }; do has "$READY_CORES" "$core" && run_sanity "$core"; done
+fi
+if has "$STAGES" lint && [ "$LINT_READY" -eq 1 ]; then run_lint; fi
+if has "$STAGES" build && has "$READY_CORES" 2.16; then run_build; fi
+
+banner "summary ($((SECONDS - T0))s; logs in tests/output/tools-test/)"
+printf '%s\n' "${SUMMARY[@]}"
+echo
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
