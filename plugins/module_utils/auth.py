@@ -19,7 +19,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     NotMoodleError,
     WwwrootMismatchError,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.http import normalise_base_url
+from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import normalise_base_url
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
 
 LOGIN_PATH = "login/index.php"

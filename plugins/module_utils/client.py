@@ -24,7 +24,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     WebServicesDisabledError,
     web_service_error,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.http import HttpTransport
+from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import HttpTransport
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
 from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
 

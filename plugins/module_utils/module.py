@@ -43,7 +43,7 @@ class MoodleModule:
     @property
     def client(self):
         if self._client is None:
-            from ansible_collections.moodleops.auth.plugins.module_utils import http
+            from ansible_collections.moodleops.auth.plugins.module_utils import http_transport as http
             if http.requests is None:
                 self.module.fail_json(msg=missing_required_lib("requests"), exception=http.REQUESTS_IMPORT_ERROR)
             from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient

@@ -17,10 +17,11 @@ description:
   - Only settings that differ are written, compared the way Moodle stores them (booleans as C(1)/C(0), numbers as
     text). Unknown setting names fail before any write, listing the valid ones read from the site. A plugin that
     is not installed fails naming it.
-  - The enable/disable/move links of Moodle's admin page redirect the same way whether they worked or not: every
+  - >-
+    The enable/disable/move links of Moodle's admin page redirect the same way whether they worked or not: every
     write is verified by reading back.
 author:
-  - moodleops.auth contributors
+  - moodleops.auth contributors (@moodleops)
 extends_documentation_fragment:
   - moodleops.auth.connection
   - moodleops.auth.connection.TRANSPORT

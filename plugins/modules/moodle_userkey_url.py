@@ -18,7 +18,7 @@ description:
   - The key expires after the plugin's C(keylifetime) and works once; with the plugin's IP restriction on, only from
     O(ip).
 author:
-  - moodleops.auth contributors
+  - moodleops.auth contributors (@moodleops)
 extends_documentation_fragment:
   - moodleops.auth.connection
 attributes:
@@ -59,7 +59,8 @@ options:
         type: int
         required: true
 notes:
-  - RV(login_url) logs the user in: put C(no_log: true) on the task and hand it only to that user.
+  - >-
+    RV(login_url) logs the user in; put C(no_log: true) on the task and hand it only to that user.
   - "The token's user needs C(webservice/rest:use) and C(auth/userkey:generatekey), and must be authorised on the
     plugin's C(User key authentication web service) (see M(moodleops.auth.moodle_role),
     M(moodleops.auth.moodle_external_service) and M(moodleops.auth.moodle_token))."
