@@ -1,5 +1,4 @@
 """HTTP server of the simulator: request context, cookies/sessions, routing, faults, request log."""
-import json
 import os
 import socket
 import threading
@@ -8,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from . import control
-from .html import maintenance_static_page, page, esc
+from .html import page
 from .response import Response
 from .state import SiteState
 from .util import parse_php_params
@@ -32,7 +31,7 @@ class RequestRecord(object):
 
     def __repr__(self):
         return "RequestRecord(%s %s?%s -> %s write=%s)" % (self.method, self.path, self.query, self.status,
-                                                          self.write)
+                                                           self.write)
 
 
 class Ctx(object):
@@ -116,6 +115,7 @@ def error500_response(ctx):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # keep-alive answers must not wait for delayed ACKs (~40 ms each)
     server_version = "nginx"
     sys_version = ""
 
@@ -161,7 +161,7 @@ class Handler(BaseHTTPRequestHandler):
                 resp = sim.dispatch(ctx)
             for c in ctx.set_cookies:
                 _insert_cookie(resp, c)
-            sim.log(RequestRecord(method, path, parts.query, [k for k, _ in ctx.form_pairs], resp.status,
+            sim.log(RequestRecord(method, path, parts.query, [k for k, _unused in ctx.form_pairs], resp.status,
                                   bool(ctx.write)))
         self._send(resp, method)
 
@@ -181,7 +181,7 @@ class Handler(BaseHTTPRequestHandler):
 def _insert_cookie(resp, cookie):
     """Set-Cookie goes right after Content-Type (where PHP puts it), before other headers."""
     idx = 1 if resp.headers and resp.headers[0][0] == "Content-Type" else 0
-    existing = [i for i, (k, _) in enumerate(resp.headers) if k == "Set-Cookie"]
+    existing = [i for i, (k, _unused) in enumerate(resp.headers) if k == "Set-Cookie"]
     if existing:
         idx = existing[-1] + 1
     resp.headers.insert(idx, ("Set-Cookie", cookie))

@@ -89,7 +89,7 @@ def _select(user, fields):
 def _fields(post):
     wanted = post.get("fields")
     if php_empty(wanted) or not isinstance(wanted, dict):
-        wanted = [f for f, _ in USERFIELDS]
+        wanted = [f for f, _unused in USERFIELDS]
     else:
         wanted = [f for f in wanted.values() if isinstance(f, str) and f in FIELD_DEFAULTS]
     out = []
@@ -165,7 +165,7 @@ def m_createUser(ctx, post):
                 matches.append("idnumber")    # the plugin assigns instead of comparing here
     if found:
         raise _fail("%s found with the same %s." % ("Other users were" if len(found) > 1 else "Another user was",
-                                                     _andlist(matches)))
+                                                    _andlist(matches)))
     if any(f in MISSING_COLUMNS for f in pdata):
         raise _fail(DBERROR)
     extra = dict((k, v) for k, v in pdata.items() if k not in ("username", "firstname", "lastname", "email", "auth"))
@@ -257,7 +257,7 @@ def services(ctx):
         if php_empty(post.get("method")) or php_empty(post.get("time")) or php_empty(post.get("signature")):
             raise _fail("Invalid request. Missing required parameters.")
         allow = state.get_config("allowipaddr", "auth_apilogin") or ""
-        allowed = [a for a in re.split(r"\s*[,;]\s*", allow)]
+        allowed = list(re.split(r"\s*[,;]\s*", allow))
         if ctx.client_ip not in allowed:                     # REMOTE_ADDR only; X-Forwarded-For ignored (221)
             raise _fail("Access denied. Requests not allowed from IP address: " + ctx.client_ip)
         signed = dict((k, v) for k, v in post.items() if k != "signature")
@@ -265,6 +265,8 @@ def services(ctx):
             raise _fail("Invalid signature.")
         if post["method"] not in VALID_METHODS:
             raise _fail("Invalid method.")
+        if post["method"] not in ("getUser", "getAllUsers"):
+            ctx.write = True
         METHODS[post["method"]](ctx, post)
     except Respond as r:
         return _json(r.data)
