@@ -42,7 +42,7 @@ def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     with Simulator(state="fresh") as sim:
         first = one_run(sim.url, write=True)
-        reruns = [one_run(sim.url, write=True) for _ in range(rounds)]
+        reruns = [one_run(sim.url, write=True) for _index in range(rounds)]
     print("first run: %d requests, %d writes, %.1f ms" % (first[1], first[2], first[0] * 1000))
     times = sorted(run[0] for run in reruns)
     print("re-run (x%d): %d requests, %d writes, median %.1f ms, max %.1f ms" % (

@@ -97,8 +97,7 @@ class MoodleModule:
         if self._client is not None:
             self._client.close()
 
-    def diff(self, before, after):
-        """A diff for ``--diff`` runs, or None."""
-        if not self.module._diff:
-            return None
-        return {"before": before, "after": after}
+    def add_diff(self, result, before, after):
+        """Put before/after into ``result`` for ``--diff`` runs that change something."""
+        if self.module._diff and result.get("changed"):
+            result["diff"] = {"before": before, "after": after}

@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
 try:
     from urllib.parse import parse_qs, urlsplit
@@ -15,12 +14,11 @@ except ImportError:  # pragma: no cover
     from urlparse import parse_qs, urlsplit
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalServices
 
 SWITCHES_SECTION = "optionalsubsystems"
 PROTOCOLS_SECTION = "webserviceprotocols"
-SERVICES_SECTION = "externalservices"
 PROTOCOLS_PATH = "admin/webservice/protocols.php"
-SERVICE_PATH = "admin/webservice/service.php"
 ENABLE_KEY = "enablewebservices"
 MOBILE_KEY = "enablemobilewebservice"
 PROTOCOLS_KEY = "webserviceprotocols"
@@ -35,27 +33,13 @@ def as_bool(value):
     return str(value).strip() in ("1", "true", "True", "yes", "on")
 
 
-class ExternalService:
-    def __init__(self, service_id, name, enabled, builtin, shortname=None, component=None):
-        self.id = service_id
-        self.name = name
-        self.enabled = enabled
-        self.builtin = builtin
-        self.shortname = shortname
-        self.component = component
-
-    def as_dict(self):
-        return {"id": self.id, "name": self.name, "shortname": self.shortname, "enabled": self.enabled,
-                "builtin": self.builtin, "component": self.component}
-
-
 class HttpWebServices:
     """Through the admin pages of a logged-in site administrator."""
 
     def __init__(self, client, settings):
         self.client = client
         self.settings = settings
-        self._services = None
+        self.external_services = ExternalServices(client)
 
     def switches(self):
         values = self.settings.read(SWITCHES_SECTION, [ENABLE_KEY, MOBILE_KEY])
@@ -81,45 +65,14 @@ class HttpWebServices:
             raise MoodleError("Switching protocol %s answered HTTP %s." % (name, response.status))
 
     def services(self):
-        """Every external service with its shortname (read from each edit form: the list does not show it)."""
-        if self._services is None:
-            page = self.client.page("admin/settings.php", params={"section": SERVICES_SECTION})
-            services = []
-            for row in page.table_rows("builtinservices") + page.table_rows("customservices"):
-                edit = [link for link in row.links if re.search(r"/admin/webservice/service\.php\?id=\d+", link.href)]
-                if not edit:
-                    continue
-                service_id = int(_query(edit[0].href)["id"])
-                builtin = row.table_id == "builtinservices"
-                services.append(ExternalService(service_id, row.cells[0], not row.dimmed, builtin,
-                                                component=row.cells[1] if builtin and len(row.cells) > 1 else None))
-            for service in services:
-                form = self._edit_form(service.id)
-                shortname = form.control("shortname")
-                service.shortname = (shortname.value or None) if shortname is not None else None
-            self._services = services
-        return self._services
-
-    def _edit_form(self, service_id):
-        page = self.client.page(SERVICE_PATH, params={"id": service_id})
-        form = page.form_with_field("_qf__external_service_form")
-        if form is None:
-            raise MoodleError("%s?id=%s has no service form." % (SERVICE_PATH, service_id))
-        return form
+        """Every external service with its shortname and settings."""
+        return self.external_services.all()
 
     def set_service_enabled(self, service, enabled):
-        form = self._edit_form(service.id)
-        data = [(name, value) for name, value in form.browser_submission() if name != "enabled"]
-        data.append(("enabled", "1" if enabled else "0"))
-        data.append(("submitbutton", "Save changes"))
-        response = self.client.post(SERVICE_PATH, data)
-        self._services = None
-        if not response.is_redirect:
-            raise MoodleError("Moodle did not save external service '%s' (HTTP %s, the form came back)." % (
-                service.name, response.status))
+        self.external_services.save(service.id, {"enabled": enabled})
 
     def forget(self):
-        self._services = None
+        self.external_services.forget()
         self.settings.forget()
 
 

@@ -580,9 +580,7 @@ class ApiLoginUserTask:
         if self.params["login"]:
             result.update(self.login(entry, changes))
         if entry.changed:
-            diff = self.moodle.diff({"user": before}, {"user": after})
-            if diff:
-                result["diff"] = diff
+            self.moodle.add_diff(result, {"user": before}, {"user": after})
         return result
 
     def login(self, entry, changes):
@@ -613,9 +611,7 @@ class ApiLoginUserTask:
         changed = any(item["changed"] for item in results)
         result = {"changed": changed, "changes": changes, "results": results, "summary": summary}
         if changed:
-            diff = self.moodle.diff({"users": before}, {"users": after})
-            if diff:
-                result["diff"] = diff
+            self.moodle.add_diff(result, {"users": before}, {"users": after})
         failed = [item for item in results if item["failed"]]
         if failed:
             self.fail(result, failed)

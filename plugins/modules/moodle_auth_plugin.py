@@ -274,9 +274,7 @@ class AuthPluginTask:
             new_order = order_found["enabled"]
         result = {"changed": bool(changes), "changes": changes, "plugin": after, "auth_order": new_order}
         if changes:
-            diff = self.moodle.diff(before, after)
-            if diff:
-                result["diff"] = diff
+            self.moodle.add_diff(result, before, after)
         return result
 
     def describe(self, old_order, new_order, settings_before, setting_changes):

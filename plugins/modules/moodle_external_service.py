@@ -343,9 +343,7 @@ class ServiceTask:
             after = found
         result = {"changed": bool(changes), "changes": changes, "service": after}
         if changes:
-            diff = self.moodle.diff(before or {}, after)
-            if diff:
-                result["diff"] = diff
+            self.moodle.add_diff(result, before or {}, after)
         return result
 
     def remove(self, service, before):
@@ -359,9 +357,7 @@ class ServiceTask:
             if self.find() is not None:
                 raise WriteNotAppliedError("Moodle answered the deletion of '%s' normally, but the service is still there." % service.name)
         result = {"changed": True, "changes": ["service %s: deleted" % service.label], "service": None}
-        diff = self.moodle.diff(before, {})
-        if diff:
-            result["diff"] = diff
+        self.moodle.add_diff(result, before, {})
         return result
 
 

@@ -247,9 +247,7 @@ class RoleTask:
             after = found_after
         result = {"changed": bool(changes), "changes": changes, "role": after}
         if changes:
-            diff = self.moodle.diff(before or {}, after)
-            if diff:
-                result["diff"] = diff
+            self.moodle.add_diff(result, before or {}, after)
         return result
 
     def remove(self, found, before):
@@ -261,9 +259,7 @@ class RoleTask:
                 raise WriteNotAppliedError("Moodle answered the deletion normally, but role %s is still there."
                                            % self.params["shortname"])
         result = {"changed": True, "changes": ["role %s: deleted" % self.params["shortname"]], "role": None}
-        diff = self.moodle.diff(before, {})
-        if diff:
-            result["diff"] = diff
+        self.moodle.add_diff(result, before, {})
         return result
 
 

@@ -256,9 +256,7 @@ class TokenTask:
                   "user_id": self.user_id, "verified": verified,
                   "service": {"id": self.service.id, "name": self.service.name, "shortname": self.service.shortname}}
         if changed:
-            diff = self.moodle.diff({"tokens": [row.as_dict() for row in before]}, {"tokens": after_rows})
-            if diff:
-                result["diff"] = diff
+            self.moodle.add_diff(result, {"tokens": [row.as_dict() for row in before]}, {"tokens": after_rows})
         self.moodle.reveal(token)
         return result
 

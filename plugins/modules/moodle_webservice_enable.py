@@ -290,9 +290,7 @@ class WebServiceEnable:
             diff_after["side_effects"] = MOBILE_SIDE_EFFECTS
             if not self.moodle.check_mode:
                 result["changes"] = changes + ["mobile side effect: %s" % effect for effect in MOBILE_SIDE_EFFECTS]
-        diff = self.moodle.diff(before, diff_after)
-        if diff and changes:
-            result["diff"] = diff
+        self.moodle.add_diff(result, before, diff_after)
         return result
 
     @staticmethod

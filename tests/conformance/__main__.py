@@ -11,7 +11,7 @@ from .replay import replay, run_against_simulator
 def _range(spec: str) -> set[int]:
     out = set()
     for part in spec.split(","):
-        a, _, b = part.partition("-")
+        a, _unused, b = part.partition("-")
         out.update(range(int(a), int(b or a) + 1))
     return out
 

@@ -136,7 +136,7 @@ def content_type(value: str | None) -> tuple[str, str | None] | None:
     parts = [p.strip() for p in value.split(";")]
     charset = None
     for p in parts[1:]:
-        k, _, v = p.partition("=")
+        k, _unused, v = p.partition("=")
         if k.strip().lower() == "charset":
             charset = v.strip().strip('"').lower()
     return parts[0].lower(), charset
@@ -149,7 +149,7 @@ def location_shape(loc: str | None, wwwroots: tuple[str, ...]) -> tuple | None:
     u = urlsplit(loc)
     own = {urlsplit(w).netloc for w in wwwroots}
     host = "wwwroot" if (not u.netloc or u.netloc in own) else u.netloc
-    keys = tuple(sorted({k for k, _ in parse_qsl(u.query, keep_blank_values=True)}))
+    keys = tuple(sorted({k for k, _unused in parse_qsl(u.query, keep_blank_values=True)}))
     return host, u.path, keys
 
 
@@ -157,7 +157,7 @@ def set_cookie_pairs(msg: Message) -> list[tuple[str, str]]:
     out = []
     for sc in msg.header_all("Set-Cookie"):
         nv = sc.split(";", 1)[0]
-        k, _, v = nv.partition("=")
+        k, _unused, v = nv.partition("=")
         out.append((k.strip(), v.strip()))
     return out
 
@@ -185,7 +185,7 @@ def features(msg: Message, wwwroots: tuple[str, ...]) -> Features:
     f = Features(
         status=msg.status,
         location=location_shape(msg.header("Location"), wwwroots),
-        cookies=tuple(sorted(n for n, _ in set_cookie_pairs(msg))),
+        cookies=tuple(sorted(n for n, _unused in set_cookie_pairs(msg))),
         content_type=ct,
     )
     data = parse_json_body(msg.body)

@@ -61,7 +61,7 @@ def parse_message(data: bytes) -> Message:
     for line in lines[1:]:
         if not line:
             continue
-        k, _, v = line.partition(":")
+        k, _unused, v = line.partition(":")
         headers.append((k.strip(), v.strip()))
     return Message(lines[0].rstrip("\r"), headers, body)
 

@@ -96,8 +96,8 @@ class Substitutions:
             rl = [m for link in rec_f.page.links for m in _QS_ID.findall(link)]
             ll = [m for link in live_f.page.links for m in _QS_ID.findall(link)]
             # (only when the ids really differ: the same ids in another order are left alone)
-            if rl and [k for k, _ in rl] == [k for k, _ in ll]:
-                for key in {k for k, _ in rl}:
+            if rl and [k for k, _unused in rl] == [k for k, _unused in ll]:
+                for key in {k for k, _unused in rl}:
                     rids = [v for k, v in rl if k == key]
                     lids = [v for k, v in ll if k == key]
                     if set(rids) != set(lids):
@@ -212,6 +212,6 @@ class Substitutions:
             elif lk == "connection":
                 v = "close"
             headers.append((k, v))
-        if body and not any(k.lower() == "content-length" for k, _ in headers):
+        if body and not any(k.lower() == "content-length" for k, _unused in headers):
             headers.append(("Content-Length", str(len(body))))
         return req.method, target, headers, body

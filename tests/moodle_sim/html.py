@@ -181,7 +181,7 @@ def single_button(url, label, method="get", hidden=None, primary=True):
     inputs = "".join('<input type="hidden" name="%s" value="%s">' % (esc(k), esc(v)) for k, v in (hidden or []))
     return ('<div class="singlebutton"><form method="%s" action="%s">%s<button type="submit" class="btn %s">%s'
             '</button></form></div>' % (method, esc(url), inputs, "btn-primary" if primary else "btn-secondary",
-                                       esc(label)))
+                                        esc(label)))
 
 
 def error_page(ctx, message, errorcode, module="error", continueurl=None, status=404):

@@ -125,6 +125,7 @@ USERKEY_SETTINGS = [
 ] + [Setting("auth_userkey", "field_lock_" + f, "select", "Lock value (%s)" % label, "unlocked", LOCK)
      for f, label in USERKEY_LOCK_FIELDS]
 
+
 def _needs(extension, settings):
     """Settings that exist in the admin tree only when a PHP extension is loaded (auth_cas: ldap, 353 vs 365)."""
     for s in settings:

@@ -8,7 +8,7 @@ ALNUM = string.ascii_letters + string.digits
 
 
 def random_string(n):
-    return "".join(secrets.choice(ALNUM) for _ in range(n))
+    return "".join(secrets.choice(ALNUM) for _index in range(n))
 
 
 def random_hex32():

@@ -171,7 +171,7 @@ def set_plugin_state(ws, params):
         raise WSError("nopermissions", "Sorry, but you do not currently have permissions to do that (Manage site "
                       "configuration).", "required_capability_exception", module="error")
     plugin, on = params["plugin"], params["state"]
-    ptype, _, name = plugin.partition("_")
+    ptype, _unused, name = plugin.partition("_")
     changed = False
     if ptype == "auth" and name:
         auths = state.enabled_auths

@@ -25,8 +25,8 @@ def exchange(number):
     with open(request_file.replace(".request.txt", ".response.txt"), "rb") as handle:
         response = handle.read()
     request_line = request.split(b"\n", 1)[0].decode()
-    method, target, _ = request_line.split(" ", 2)
-    head, _, body = response.partition(b"\n\n")
+    method, target, _unused = request_line.split(" ", 2)
+    head, _unused, body = response.partition(b"\n\n")
     lines = head.decode("utf-8", "replace").split("\n")
     status = int(lines[0].split(" ")[1])
     headers = [tuple(part.strip() for part in line.split(":", 1)) for line in lines[1:] if ":" in line]

@@ -44,7 +44,7 @@ def test_password_login_confirms_the_session_and_reads_release():
 
 def test_wrong_password_is_one_clear_error_without_the_password():
     with ReplayServer([1, 2, 3]) as site:
-        client, _ = client_for(site.url, username="admin", password="wrong-secret-pw")
+        client, _unused = client_for(site.url, username="admin", password="wrong-secret-pw")
         with pytest.raises(errors.LoginFailedError) as caught:
             client.session()
     text = str(caught.value)
@@ -55,7 +55,7 @@ def test_wrong_password_is_one_clear_error_without_the_password():
 
 def test_non_admin_account_is_named_as_such():
     with ReplayServer(TEACHER_LOGIN + [23]) as site:
-        client, _ = client_for(site.url, **TEACHER)
+        client, _unused = client_for(site.url, **TEACHER)
         with pytest.raises(errors.NotSiteAdminError) as caught:
             HttpSettings(client).read("optionalsubsystems", ["enablewebservices"])
     assert "teacher1" in str(caught.value) and "site administrator" in str(caught.value)
@@ -63,7 +63,7 @@ def test_non_admin_account_is_named_as_such():
 
 def test_settings_read_then_write_posts_only_what_differs():
     with ReplayServer(ADMIN_LOGIN + [29, 31, 32]) as site:
-        client, _ = client_for(site.url, **ADMIN)
+        client, _unused = client_for(site.url, **ADMIN)
         settings = HttpSettings(client)
         before = settings.read("optionalsubsystems", ["enablewebservices", "enablemobilewebservice"])
         settings.write("optionalsubsystems", {"enablewebservices": True})
@@ -79,7 +79,7 @@ def test_settings_read_then_write_posts_only_what_differs():
 
 def test_protocols_are_read_from_the_toggle_links():
     with ReplayServer(ADMIN_LOGIN + [36, 41]) as site:
-        client, _ = client_for(site.url, **ADMIN)
+        client, _unused = client_for(site.url, **ADMIN)
         web = HttpWebServices(client, HttpSettings(client))
         assert web.protocols() == {"rest": False, "soap": False}
         assert web.protocols() == {"rest": True, "soap": False}
@@ -87,7 +87,7 @@ def test_protocols_are_read_from_the_toggle_links():
 
 def test_url_other_than_wwwroot_fails_naming_the_canonical_url():
     with ReplayServer([1]) as site:
-        client, _ = client_for(site.url.replace("127.0.0.1", "localhost"), **ADMIN)
+        client, _unused = client_for(site.url.replace("127.0.0.1", "localhost"), **ADMIN)
         with pytest.raises(errors.WwwrootMismatchError) as caught:
             client.session()
     assert site.url in str(caught.value)
@@ -95,7 +95,7 @@ def test_url_other_than_wwwroot_fails_naming_the_canonical_url():
 
 def test_a_site_that_is_not_moodle():
     with ReplayServer([]) as site:
-        client, _ = client_for(site.url, **ADMIN)
+        client, _unused = client_for(site.url, **ADMIN)
         with pytest.raises(errors.NotMoodleError):
             client.session()
 
@@ -105,7 +105,7 @@ def test_unreachable_url_is_a_connection_error_saying_refused():
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    client, _ = client_for("http://127.0.0.1:%d" % port, retries=1, **ADMIN)
+    client, _unused = client_for("http://127.0.0.1:%d" % port, retries=1, **ADMIN)
     client.transport.backoff = 0.01
     with pytest.raises(errors.MoodleConnectionError) as caught:
         client.session()
@@ -122,7 +122,7 @@ def test_unreachable_url_is_a_connection_error_saying_refused():
 ])
 def test_rest_errors_become_typed_errors(number, error_class, errorcode):
     with ReplayServer([number]) as site:
-        client, _ = client_for(site.url, token="0123456789abcdef0123456789abcdef")
+        client, _unused = client_for(site.url, token="0123456789abcdef0123456789abcdef")
         with pytest.raises(error_class) as caught:
             client.rest("core_webservice_get_site_info")
     assert caught.value.errorcode == errorcode
@@ -133,6 +133,6 @@ def test_rest_errors_become_typed_errors(number, error_class, errorcode):
 
 def test_rest_success_decodes_json():
     with ReplayServer([87]) as site:
-        client, _ = client_for(site.url, token="0123456789abcdef0123456789abcdef")
+        client, _unused = client_for(site.url, token="0123456789abcdef0123456789abcdef")
         info = client.rest("core_webservice_get_site_info")
     assert info["release"] == "4.5.6 (Build: 20250811)"

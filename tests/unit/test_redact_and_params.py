@@ -1,4 +1,4 @@
-from ansible_collections.moodleops.auth.plugins.module_utils.http import canonical_from_redirect
+from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import canonical_from_redirect
 from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import MASK, Redactor, redact_structure
 

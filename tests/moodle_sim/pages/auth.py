@@ -52,7 +52,7 @@ def auth_table(ctx):
             cls.append("lastrow")
         cells = [esc(label), str(counts.get(name, 0)), enable, updown, settings, test, uninstall]
         tds = "".join('<td class="%s cell c%d%s">%s</td>\n' % ("leftalign" if c == 0 else "centeralign", c,
-                                                              " lastcol" if c == 6 else "", v)
+                                                               " lastcol" if c == 6 else "", v)
                       for c, v in enumerate(cells))
         rows.append('<tr class="%s">\n%s</tr>' % (" ".join(cls), tds))
     heads = ["Name", "Users", "Enable", "Up/Down", "Settings", "Test settings", "Uninstall"]

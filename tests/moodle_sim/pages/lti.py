@@ -70,7 +70,7 @@ def enrol_php(ctx):
         return resp
     ctx.write = True
     action, enrol = ctx.param("action"), ctx.param("enrol")
-    names = [n for n, _ in ENROL_PLUGINS]
+    names = [n for n, _unused in ENROL_PLUGINS]
     if ctx.sesskey_ok() and enrol in names:
         enabled = enabled_enrols(ctx.state)
         if action == "enable" and enrol not in enabled:
@@ -100,7 +100,7 @@ def _add_form(ctx, error=""):
             'name="submitbutton" id="id_submitbutton" value="Continue">\n<input type="submit" class="btn '
             'btn-secondary" name="cancel" id="id_cancel" value="Cancel" data-skip-validation="1" '
             'formnovalidate>\n</form>' % (w, esc(ctx.session.sesskey), esc(_text(ctx, "name")),
-                                           '<div class="invalid-feedback d-block">%s</div>' % esc(error) if error else ""))
+                                          '<div class="invalid-feedback d-block">%s</div>' % esc(error) if error else ""))
 
 
 EDIT_FIELDS = [("name", "Platform name"), ("platformid", "Platform ID (issuer)"), ("clientid", "Client ID"),
@@ -183,7 +183,7 @@ def register_platform_php(ctx):
             ctx.write = True
             if "cancel" in ctx.post:
                 return redirect(ctx.url("/enrol/lti/register_platform.php?action=view&regid=%d" % reg["id"]))
-            values = dict((k, _text(ctx, k)) for k, _ in EDIT_FIELDS)
+            values = dict((k, _text(ctx, k)) for k, _unused in EDIT_FIELDS)
             if ctx.sesskey_ok() and all(values.values()):
                 reg.update(values)
                 reg["status"] = 1

@@ -39,7 +39,7 @@ def protocols_php(ctx):
         return redirect(target)          # silently nothing (037)
     action = ctx.param("action")
     name = ctx.param("webservice")
-    known = [p for p, _ in PROTOCOLS]
+    known = [p for p, _unused in PROTOCOLS]
     if name in known:
         current = ctx.state.protocols
         if action == "enable" and name not in current:

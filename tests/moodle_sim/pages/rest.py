@@ -60,7 +60,7 @@ def _respond(fmt, payload=None, error=None, debug=False):
             extra = "<DEBUGINFO>%s</DEBUGINFO>\n" % xesc(error.debuginfo)
         body = ('<?xml version="1.0" encoding="UTF-8" ?>\n<EXCEPTION class="%s">\n<ERRORCODE>%s</ERRORCODE>\n'
                 '<MESSAGE>%s</MESSAGE>\n%s</EXCEPTION>\n' % (xesc(error.exception), xesc(error.errorcode),
-                                                            xesc(message), extra))
+                                                             xesc(message), extra))
     else:
         body = '<?xml version="1.0" encoding="UTF-8" ?>\n<RESPONSE>\n%s</RESPONSE>\n' % (
             _xml_value(payload) if payload is not None else "")

@@ -11,7 +11,7 @@ import json
 from .. import roles as R
 from ..capabilities import CAPABILITIES
 from ..html import confirm_box, error_page, esc, fullname, page, single_button
-from ..response import NOCACHE_HEADERS, Response, redirect
+from ..response import Response, redirect
 from ..util import random_string
 from .common import require_admin, require_login
 from .services import _selector_search
@@ -217,7 +217,7 @@ def _definition_form(ctx, role, data, errors=None):
                    '<input type="hidden" name="allow%(k)s[]" value=""><select name="allow%(k)s[]" id="menuallow%(k)s" '
                    'multiple="multiple" size="10" class="form-control">%(o)s</select></div>'
                    % dict(k=kind, o="".join('<option value="%s"%s>%s</option>' % (v, " selected" if v in sel else "",
-                                                                               esc(t)) for v, t in allow_opts)))
+                                                                                  esc(t)) for v, t in allow_opts)))
     rows = []
     for cap in CAPABILITIES:
         perm = data["caps"].get(cap, 0)

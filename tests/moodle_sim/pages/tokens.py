@@ -38,7 +38,7 @@ FUNCTION_CAPS = {
 
 def _options(options, selected=None):
     return "".join('<option value="%s"%s>%s</option>' % (esc(v), " selected" if str(v) == str(selected) else "",
-                                                          esc(label)) for v, label in options)
+                                                         esc(label)) for v, label in options)
 
 
 def _select(name, options, selected=None, extra=""):

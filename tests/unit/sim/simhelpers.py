@@ -15,6 +15,6 @@ def login(sim, username="admin", password="Admin#12345"):
     s = requests.Session()
     r = s.get(sim.url + "/login/index.php")
     r = s.post(sim.url + "/login/index.php", data={"anchor": "", "logintoken": logintoken(r.text),
-                                                    "username": username, "password": password})
+                                                   "username": username, "password": password})
     assert r.status_code == 200, r.status_code
     return s, sesskey(r.text)

@@ -1,8 +1,6 @@
 """Flows f03/f04/f05/f06/f10/f15 (fixtures 029-066, 082-086, 121-144, 263-264)."""
 import re
 
-import requests
-
 from simhelpers import login
 
 OPTIONAL_FIELDS = [  # fixture 031 form_fields, in order
@@ -51,7 +49,7 @@ def test_optionalsubsystems_fields_and_save(sim):
     assert pairs[:4] == [("section", "optionalsubsystems"), ("action", "save-settings"), ("sesskey", key),
                          ("return", "")]
     names = []
-    for n, _ in pairs[4:]:
+    for n, _unused in pairs[4:]:
         if n not in names:
             names.append(n)
     assert names == OPTIONAL_FIELDS
@@ -74,7 +72,7 @@ def test_mobile_setting_side_effects(sim):
     s, key = login(sim)
     url = sim.url + "/admin/settings.php?section=mobilesettings"
     html = s.get(url).text
-    assert [n for n, _ in form_pairs(html)][4:] == ["s_tool_mobile_apppolicy"]
+    assert [n for n, _unused in form_pairs(html)][4:] == ["s_tool_mobile_apppolicy"]
     r = s.post(url, data=form_pairs(html) + [("s__enablemobilewebservice", "0"), ("s__enablemobilewebservice", "1")])
     assert r.url == url and "Changes saved" not in r.text     # 084
     st = sim.state
@@ -89,7 +87,7 @@ def test_mobile_setting_side_effects(sim):
 
 
 def test_unknown_section_and_search(sim):
-    s, _ = login(sim)
+    s, _unused = login(sim)
     r = s.get(sim.url + "/admin/settings.php?section=authsettingapilogin")
     assert r.status_code == 404 and "Section error!" in r.text
     r = s.get(sim.url + "/admin/search.php?query=enablewebservices")
@@ -118,9 +116,9 @@ def test_services_list_edit_create_delete(sim):
     assert "service_users.php?id=2" in page and "service.php?id=0" in page
     # enable the mobile service by editing it (what the collection does)
     form = s.get(sim.url + "/admin/webservice/service.php?id=1").text
-    pairs = [p for p in form_pairs(form, "mform1_extservice")]
+    pairs = list(form_pairs(form, "mform1_extservice"))
     assert ("_qf__external_service_form", "1") in pairs and ("id", "1") in pairs
-    assert "shortname" not in [n for n, _ in pairs]           # readonly disabled
+    assert "shortname" not in [n for n, _unused in pairs]           # readonly disabled
     r = s.post(sim.url + "/admin/webservice/service.php", data=pairs + [("enabled", "1"), ("submitbutton", "Save changes")],
                allow_redirects=False)
     assert r.status_code == 303 and r.headers["Location"].endswith("/admin/settings.php?section=externalservices")
@@ -141,13 +139,13 @@ def test_services_list_edit_create_delete(sim):
     assert sim.state.services[3]["functions"] == ["core_webservice_get_site_info", "core_user_get_users_by_field"]
     # users add -> 200
     r = s.post(sim.url + "/admin/webservice/service_users.php?id=3", data=[("sesskey", key), ("addselect[]", "3"),
-                                                                            ("add", "\u25c0 Add")])
+                                                                           ("add", "\u25c0 Add")])
     assert r.status_code == 200 and 3 in sim.state.services[3]["users"]
     # delete: confirm then POST
     r = s.get(sim.url + "/admin/webservice/service.php?action=delete&sesskey=%s&id=3" % key)
     assert r.status_code == 200 and 'name="confirm" value="1"' in r.text
     r = s.post(sim.url + "/admin/webservice/service.php", data={"id": "3", "action": "delete", "confirm": "1",
-                                                                  "sesskey": key}, allow_redirects=False)
+                                                                "sesskey": key}, allow_redirects=False)
     assert r.status_code == 303 and 3 not in sim.state.services
 
 
@@ -168,7 +166,7 @@ def test_manageauths(sim):
 
 
 def test_userkey_settings_mappingfield_unselected(sim):
-    s, _ = login(sim)
+    s, _unused = login(sim)
     page = s.get(sim.url + "/admin/settings.php?section=authsettinguserkey").text
     sel = page[page.index('name="s_auth_userkey_mappingfield"'):]
     sel = sel[:sel.index("</select>")]

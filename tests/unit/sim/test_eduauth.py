@@ -13,7 +13,7 @@ def _browser_login(sim, first_url):
     s = requests.Session()
     r = s.get(first_url)
     r = s.post(sim.url + "/login/index.php", data={"anchor": "", "logintoken": logintoken(r.text),
-                                                    "username": "teacher1", "password": "Teacher#12345"})
+                                                   "username": "teacher1", "password": "Teacher#12345"})
     return s, r
 
 

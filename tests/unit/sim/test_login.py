@@ -35,7 +35,7 @@ def test_wrong_password_and_bad_token_redirect_with_error(sim):
     assert t2 != t1
     # right password, stale token
     r3 = s.post(sim.url + "/login/index.php", data={"anchor": "", "logintoken": t1, "username": "admin",
-                                                     "password": "Admin#12345"})
+                                                    "password": "Admin#12345"})
     assert "Invalid login, please try again" in r3.text
     assert logintoken(r3.text) not in (t1, t2)
     # message only once
@@ -70,7 +70,7 @@ def test_wantsurl_and_admin_page_without_session(sim):
     assert "MoodleSession=" in r.headers["Set-Cookie"]
     page1 = s.get(r.headers["Location"]).text
     r = s.post(sim.url + "/login/index.php", data={"anchor": "", "logintoken": logintoken(page1),
-                                                    "username": "admin", "password": "Admin#12345"})
+                                                   "username": "admin", "password": "Admin#12345"})
     assert r.url == sim.url + "/admin/settings.php?section=optionalsubsystems"
     assert 'id="adminsettings"' in r.text
 
@@ -91,7 +91,7 @@ def test_logout(sim):
 
 
 def test_non_admin_refusals(sim):
-    s, _ = login(sim, "teacher1", "Teacher#12345")
+    s, _unused = login(sim, "teacher1", "Teacher#12345")
     r = s.get(sim.url + "/admin/settings.php?section=optionalsubsystems")
     assert r.status_code == 404 and '<p class="errormessage">Section error!</p>' in r.text
     assert '"userId":3' in r.text and "Version 4.5.6" not in r.text
@@ -101,7 +101,7 @@ def test_non_admin_refusals(sim):
 
 def test_keepalive_and_content_length(sim):
     s = requests.Session()
-    for _ in range(3):
+    for _index in range(3):
         r = s.get(sim.url + "/login/index.php")
         assert int(r.headers["Content-Length"]) == len(r.content)
     assert len(sim.requests) == 3

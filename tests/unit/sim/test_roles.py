@@ -81,8 +81,8 @@ def test_create_edit_partial_assign_delete(bare):
     assert {"roleid", "action", "return", "_qf__core_role_preset_form", "resettype", "rolepreset",
             "rolepresetchoose", "submitbutton", "cancel"} <= names(r.text)
     r = s.post(bare.url + DEFINE, data={"roleid": "0", "action": "add", "return": "manage", "sesskey": sk,
-                                       "_qf__core_role_preset_form": "1", "mform_isexpanded_id_presetheader": "1",
-                                       "resettype": "0", "rolepreset": "1", "submitbutton": "Continue"},
+                                        "_qf__core_role_preset_form": "1", "mform_isexpanded_id_presetheader": "1",
+                                        "resettype": "0", "rolepreset": "1", "submitbutton": "Continue"},
                allow_redirects=False)
     assert r.status_code == 200 and 'id="rolesform"' in r.text and 'value="Show advanced"' in r.text
     f = names(r.text)

@@ -67,7 +67,7 @@ def test_paging_sorting_filters(site):
     data = ajax(s, site.url, sk, "core_table_get_dynamic_table_content", dict(TABLE_ARGS, pagenumber="2"))
     assert set(data) == {"html", "warnings"} and len(rows(data["html"])[0]) == 12
     data = ajax(s, site.url, sk, "core_table_get_dynamic_table_content", dict(TABLE_ARGS, pagesize="100"))
-    assert rows(data["html"]) [1] == 58
+    assert rows(data["html"])[1] == 58
     data = ajax(s, site.url, sk, "core_table_get_dynamic_table_content",
                 dict(TABLE_ARGS, sortdata=[{"sortby": "c1_name", "sortorder": 3}]))
     assert re.search(r'<td class="cell c0"[^>]*>([^<]*)</td>', data["html"]).group(1) == "bulk-42"

@@ -107,7 +107,7 @@ def test_header_forms(sim):
     assert {"edit", "reset", "id", "setmode"} <= names(prof)
     admin = s.get(sim.url + "/admin/settings.php?section=optionalsubsystems").text
     assert {"setmode", "query"} <= names(admin) and 'name="context" value="1"' in admin
-    t, _ = login(sim, "teacher1", "Teacher#12345")
+    t, _unused = login(sim, "teacher1", "Teacher#12345")
     my = t.get(sim.url + "/my/").text
     assert 'name="context" value="11"' in my and "query" not in names(my)
     assert "setmode" not in names(t.get(sim.url + "/login/logout.php").text)

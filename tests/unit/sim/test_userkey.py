@@ -1,8 +1,6 @@
 """auth_userkey: request_login_url rules and /auth/userkey/login.php (fixtures 150-185)."""
 import requests
 
-from simhelpers import login
-
 REST = "/webservice/rest/server.php"
 
 
