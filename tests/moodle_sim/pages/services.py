@@ -191,18 +191,26 @@ def service_php(ctx):
     return _service_page(ctx, service_form(ctx, service))
 
 
-# ---------------------------------------------------------------- service_functions.php
-def service_functions(ctx):
+def _admin_and_service(ctx):
+    """(service, None) for a site admin and an existing ?id=, else (None, the error page)."""
     resp = require_admin(ctx)
     if resp is not None:
-        return resp
-    state = ctx.state
+        return None, resp
     try:
-        service = state.services.get(int(ctx.param("id") or 0))
+        service = ctx.state.services.get(int(ctx.param("id") or 0))
     except (TypeError, ValueError):
         service = None
     if service is None:
-        return error_page(ctx, "Can't find data record in database table external_services.", "invalidrecord")
+        return None, error_page(ctx, "Can't find data record in database table external_services.", "invalidrecord")
+    return service, None
+
+
+# ---------------------------------------------------------------- service_functions.php
+def service_functions(ctx):
+    service, resp = _admin_and_service(ctx)
+    if resp is not None:
+        return resp
+    state = ctx.state
     action = ctx.param("action") or ""
     w = state.wwwroot
     sk = ctx.session.sesskey
@@ -285,16 +293,10 @@ def _selector_search(name, with_options):
 
 
 def service_users(ctx):
-    resp = require_admin(ctx)
+    service, resp = _admin_and_service(ctx)
     if resp is not None:
         return resp
     state = ctx.state
-    try:
-        service = state.services.get(int(ctx.param("id") or 0))
-    except (TypeError, ValueError):
-        service = None
-    if service is None:
-        return error_page(ctx, "Can't find data record in database table external_services.", "invalidrecord")
     if ctx.method == "POST" and ctx.sesskey_ok():
         if ctx.post.get("add") is not None:
             ctx.write = True
