@@ -7,12 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    from urllib.parse import parse_qs, urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import parse_qs, urlsplit
-
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import query_of
 
 MANAGE_SECTION = "manageauths"
 AUTH_PATH = "admin/auth.php"
@@ -22,7 +18,7 @@ ALWAYS_ENABLED = ("manual", "nologin")
 
 def _toggle_links(page):
     for link in page.links_matching(r"(^|/)auth\.php\?"):
-        query = dict((key, values[0]) for key, values in parse_qs(urlsplit(link.href).query).items())
+        query = query_of(link.href)
         if query.get("auth") and query.get("action") in ("enable", "disable"):
             yield query["auth"], query["action"]
 

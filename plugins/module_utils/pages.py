@@ -11,6 +11,11 @@ import json
 import re
 
 try:
+    from urllib.parse import parse_qs, urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import parse_qs, urlsplit
+
+try:
     from html.parser import HTMLParser
     from html import unescape
 except ImportError:  # pragma: no cover
@@ -22,6 +27,11 @@ _SESSKEY = re.compile(r'"sesskey":"([^"]+)"')
 _USERID = re.compile(r'"userId":(\d+)')
 _WWWROOT = re.compile(r'"wwwroot":"([^"]+)"')
 _RELEASE = re.compile(r"Version\s+(\d+\.\d+(?:\.\d+)?(?:[^<\n]*?\(Build:\s*\d+\))?)")
+
+
+def query_of(href):
+    """The query parameters of a link, one value each: 'x.php?id=3&action=delete' -> {'id': '3', ...}."""
+    return dict((key, values[0]) for key, values in parse_qs(urlsplit(href or "").query).items())
 
 
 _BLOCK_TAGS = ("div", "p", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "small")

@@ -7,13 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-try:
-    from urllib.parse import parse_qs, urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import parse_qs, urlsplit
-
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError, PageError
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
 
 MANAGE_PATH = "admin/roles/manage.php"
 DEFINE_PATH = "admin/roles/define.php"
@@ -23,10 +18,6 @@ CONTEXT_LEVELS = {"system": 10, "user": 30, "category": 40, "course": 50, "modul
 PERMISSIONS = {"inherit": "0", "allow": "1", "prevent": "-1", "prohibit": "-1000"}
 PERMISSION_NAMES = dict((value, name) for name, value in PERMISSIONS.items())
 FIELDS = ("shortname", "name", "description", "archetype")
-
-
-def _query(href):
-    return dict((key, values[0]) for key, values in parse_qs(urlsplit(href).query).items())
 
 
 def is_capability(name):
@@ -59,7 +50,7 @@ class Roles:
         for row in page.rows:
             view = [link for link in row.links if "define.php" in link.href and "action=view" in link.href]
             if view and len(row.cells) >= 3:
-                roles[row.cells[2]] = {"id": int(_query(view[0].href)["roleid"]), "name": row.cells[0]}
+                roles[row.cells[2]] = {"id": int(query_of(view[0].href)["roleid"]), "name": row.cells[0]}
         return roles
 
     def _advanced_form(self, page, action, role_id):
@@ -114,7 +105,7 @@ class Roles:
             raise MoodleError("Moodle did not save the role: %s" % ("; ".join(problems) or "the form came back"),
                               hint="Short names and names must be unique.")
         if creating:
-            return int(_query(response.location).get("roleid", 0)) or None
+            return int(query_of(response.location).get("roleid", 0)) or None
         return definition.id
 
     def assigned_user_ids(self, role_id):

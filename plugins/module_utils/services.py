@@ -9,13 +9,9 @@ __metaclass__ = type
 
 import re
 
-try:
-    from urllib.parse import parse_qs, urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import parse_qs, urlsplit
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
 
 LIST_SECTION = "externalservices"
 SERVICE_PATH = "admin/webservice/service.php"
@@ -23,10 +19,6 @@ FUNCTIONS_PATH = "admin/webservice/service_functions.php"
 USERS_PATH = "admin/webservice/service_users.php"
 NO_CAPABILITY = "norequiredcapability"
 FORM_FLAGS = ("enabled", "restrictedusers", "downloadfiles", "uploadfiles")
-
-
-def _query(href):
-    return dict((key, values[0]) for key, values in parse_qs(urlsplit(href).query).items())
 
 
 class ExternalService:
@@ -66,7 +58,7 @@ class ExternalServices:
                 if not edit:
                     continue
                 builtin = row.table_id == "builtinservices"
-                services.append(ExternalService(int(_query(edit[0].href)["id"]), row.cells[0], not row.dimmed,
+                services.append(ExternalService(int(query_of(edit[0].href)["id"]), row.cells[0], not row.dimmed,
                                                 builtin, component=row.cells[1] if builtin and len(row.cells) > 1 else None))
             for service in services:
                 self._read_form(service)
@@ -133,7 +125,7 @@ class ExternalServices:
                 hint="Names and shortnames must be unique on the site.")
         location = response.location or ""
         if "service_functions.php" in location:
-            return int(_query(location).get("id", 0))
+            return int(query_of(location).get("id", 0))
         return service_id
 
     def delete(self, service):
@@ -154,7 +146,7 @@ class ExternalServices:
                 continue
             fid = None
             for link in row.links:
-                query = _query(link.href)
+                query = query_of(link.href)
                 if query.get("action") == "delete" and query.get("fid"):
                     fid = int(query["fid"])
             found[row.cells[0]] = fid

@@ -9,10 +9,6 @@ __metaclass__ = type
 
 import re
 
-try:
-    from urllib.parse import parse_qs, urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import parse_qs, urlsplit
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     AccessDeniedError,
@@ -20,7 +16,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PageError,
     web_service_error,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
 
 TOKENS_PATH = "admin/webservice/tokens.php"
 TOKEN_PHP = "login/token.php"
@@ -51,10 +47,6 @@ class TokenRow:
     def as_dict(self):
         return {"id": self.id, "name": self.name, "user_id": self.user_id, "ip_restriction": self.ip_restriction,
                 "valid_until": self.valid_until, "missing_capabilities": self.missing_capabilities}
-
-
-def _query(href):
-    return dict((key, values[0]) for key, values in parse_qs(urlsplit(href).query).items())
 
 
 class AdminTokens:
@@ -91,10 +83,10 @@ class AdminTokens:
             if not delete or len(row.cells) < 9:
                 continue
             profile = [link for link in row.links if "/user/profile.php" in link.href]
-            user_id = int(_query(profile[0].href).get("id", 0)) if profile else None
+            user_id = int(query_of(profile[0].href).get("id", 0)) if profile else None
             service_cell = row.cells[3]
             missing = re.findall(r"[a-z]+/[a-z_]+:[a-z_]+", row.cells[8])
-            rows.append(TokenRow(int(_query(delete[0].href)["tokenid"]), row.cells[0], user_id, service_cell,
+            rows.append(TokenRow(int(query_of(delete[0].href)["tokenid"]), row.cells[0], user_id, service_cell,
                                  None, row.cells[4] or None, row.cells[5] or None, missing))
         return rows
 

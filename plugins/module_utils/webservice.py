@@ -7,13 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-
-try:
-    from urllib.parse import parse_qs, urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import parse_qs, urlsplit
-
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import query_of
 from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalServices
 
 SWITCHES_SECTION = "optionalsubsystems"
@@ -23,10 +18,6 @@ ENABLE_KEY = "enablewebservices"
 MOBILE_KEY = "enablemobilewebservice"
 PROTOCOLS_KEY = "webserviceprotocols"
 MOBILE_SERVICE = "moodle_mobile_app"
-
-
-def _query(href):
-    return dict((key, values[0]) for key, values in parse_qs(urlsplit(href).query).items())
 
 
 def as_bool(value):
@@ -53,7 +44,7 @@ class HttpWebServices:
         page = self.client.page("admin/settings.php", params={"section": PROTOCOLS_SECTION})
         found = {}
         for link in page.links_matching(r"/admin/webservice/protocols\.php\?"):
-            query = _query(link.href)
+            query = query_of(link.href)
             if query.get("webservice") and query.get("action") in ("enable", "disable"):
                 found[query["webservice"]] = query["action"] == "disable"
         return found
