@@ -226,7 +226,10 @@ class TokenTask:
                              self.params["name"])
 
     def matching(self):
-        return [row for row in self.admin_tokens.list() if row.is_for(self.user_id, self.service, self.params["name"])]
+        """The user's tokens on the service; remembers every token id listed, so a new one can be told apart."""
+        rows = self.admin_tokens.list()
+        self.listed_ids = set(row.id for row in rows)
+        return [row for row in rows if row.is_for(self.user_id, self.service, self.params["name"])]
 
     def require_rest(self):
         web = HttpWebServices(self.client, self.moodle.settings)
@@ -279,7 +282,7 @@ class TokenTask:
     def create(self, before, changes):
         if self.moodle.check_mode:
             return self.result(True, changes, None, None, before, [{"id": None, "name": self.params["name"]}])
-        known_ids = set(row.id for row in self.admin_tokens.list())
+        known_ids = self.listed_ids  # read just before: by run() for present, by delete() for rotated
         token = self.admin_tokens.create(self.user_id, self.service.id, self.params["name"],
                                          self.params["ip_restriction"], self.valid_until)
         created = [row for row in self.matching() if row.id not in known_ids]
