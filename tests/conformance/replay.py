@@ -209,12 +209,18 @@ def replay(exchanges: list[Exchange], live_url: str, *, control: bool = True,
     return report
 
 
+def moodle_of(folder) -> str:
+    """The simulator version for a fixture folder: moodle-5.1.3 -> "5.1", anything else -> "4.5"."""
+    name = str(folder).rstrip("/").rsplit("/", 1)[-1]
+    return "5.1" if name.startswith("moodle-5.1") else "4.5"
+
+
 def run_against_simulator(folder, **kw) -> Report:
     """Start a fresh tests.moodle_sim Simulator and replay the folder against it."""
     from tests.moodle_sim import Simulator  # imported late: it may not exist yet
 
     exchanges = load_exchanges(folder)
-    with Simulator(state="fresh") as sim:
+    with Simulator(state="fresh", moodle=moodle_of(folder)) as sim:
         report = replay(exchanges, sim.url, **kw)
     report.fixtures = str(folder)
     return report

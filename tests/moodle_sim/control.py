@@ -26,7 +26,7 @@ def handle(sim, method, path, body):
         if path == "/__sim__/state" and method == "GET":
             return _json(state.to_json())
         if path == "/__sim__/reset" and method == "POST":
-            state.reset(req.get("state", "fresh"))
+            state.reset(req.get("state", "fresh"), moodle=req.get("moodle"))
             sim.clear_log()
             sim.set_fault("none")
             return _json({"ok": True, "state": state.kind})

@@ -7,7 +7,7 @@ import html as _html
 import time
 
 from .response import Response, http_date
-from .state import RELEASE, THEMEREV
+from .state import THEMEREV
 from .util import php_json
 
 
@@ -105,7 +105,7 @@ def page(ctx, title, main, status=200, bodyid="page-site-index", heading=None, r
     release = ""
     if user and state.is_siteadmin(userid):
         release = ('<div class="footer-section p-3">\n<div>Powered by Moodle</div>\n'
-                   '<div>\n    Version %s\n</div>\n</div>' % esc(RELEASE))
+                   '<div>\n    Version %s\n</div>\n</div>' % esc(ctx.state.moodle.release))
     headinghtml = '<h2>%s</h2>' % esc(heading) if heading else ""
     body = """<!DOCTYPE html>
 <html dir="ltr" lang="en" xml:lang="en">

@@ -195,10 +195,10 @@ class _Server(ThreadingHTTPServer):
 class Simulator(object):
     """A running simulated Moodle site. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, state="fresh", port=0, host="127.0.0.1"):
+    def __init__(self, state="fresh", port=0, host="127.0.0.1", moodle=None):
         self.host = host
         self.port = port
-        self.state = SiteState(state)
+        self.state = SiteState(state, moodle=moodle)    # moodle: "4.5" (default) or "5.1", see versions.py
         self._log = []
         self._log_lock = threading.Lock()
         self._fault = None
@@ -303,8 +303,8 @@ class Simulator(object):
             fh.write("<?php\n// moodle_sim stand-in: run with tests/moodle_sim/bin/php, which forwards to the "
                      "simulator named in ../../config.php\n")
         with open(os.path.join(path, "version.php"), "w") as fh:
-            fh.write("<?php\n$version  = 2024100706.00;\n$release  = '4.5.6 (Build: 20250811)';\n"
-                     "$branch   = '405';\n$maturity = MATURITY_STABLE;\n")
+            fh.write("<?php\n$version  = %s.00;\n$release  = '%s';\n$branch   = '%s';\n$maturity = MATURITY_STABLE;\n"
+                     % (self.state.moodle.version, self.state.moodle.release, self.state.moodle.branch))
         return path
 
 

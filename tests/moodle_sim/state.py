@@ -6,10 +6,9 @@ import threading
 import time
 
 from . import settings_tree
+from .versions import moodle_version
 from .util import random_hex32, random_string
 
-RELEASE = "4.5.6 (Build: 20250811)"
-VERSION = "2024100706"
 THEMEREV = "1795296553"
 DEFAULTUSERROLEID = 7           # "Authenticated user"
 TOKENDURATION = 7257600         # 12 weeks, $CFG->tokenduration default
@@ -34,7 +33,6 @@ AUTH_PLUGINS = {
 }
 
 PROTOCOLS = [("rest", "REST protocol"), ("soap", "SOAP protocol")]
-PROTOCOL_VERSION = "2024100700"
 
 
 class Session(object):
@@ -63,20 +61,23 @@ def _user(uid, username, password, firstname, lastname, email, auth="manual", no
 
 
 class SiteState(object):
-    def __init__(self, kind="fresh", wwwroot="http://127.0.0.1:8080"):
+    def __init__(self, kind="fresh", wwwroot="http://127.0.0.1:8080", moodle=None):
         self.lock = threading.RLock()
         self.wwwroot = wwwroot
+        self.moodle = moodle_version(moodle)     # which release is emulated (versions.py); kept across resets
         self.reset(kind)
 
     # ------------------------------------------------------------------ setup
-    def reset(self, kind="fresh"):
+    def reset(self, kind="fresh", moodle=None):
         if kind not in ("fresh", "configured", "bare"):
             raise ValueError("unknown state %r" % kind)
         with self.lock:
+            if moodle is not None:
+                self.moodle = moodle_version(moodle)
             now = int(time.time())
             self.kind = kind
             self.config = {
-                "release": RELEASE, "version": VERSION + ".00", "siteadmins": "2", "auth": "email",
+                "release": self.moodle.release, "version": self.moodle.version + ".00", "siteadmins": "2", "auth": "email",
                 "webserviceprotocols": "", "defaultuserroleid": str(DEFAULTUSERROLEID),
                 "tokenduration": str(TOKENDURATION), "sitename": "Lab Moodle",
                 "maintenance_enabled": "0",

@@ -3,7 +3,7 @@
 Shared by REST (pages/rest.py) and AJAX (pages/ajax.py)."""
 import time
 
-from .state import RELEASE, THEMEREV, VERSION
+from .state import THEMEREV
 from .util import clean_plugin, random_hex32
 
 MOODLE_EXC = "core\\exception\\moodle_exception"
@@ -106,10 +106,10 @@ def site_info(ws, params):
         "sitename": state.get_config("sitename"), "username": user["username"], "firstname": user["firstname"],
         "lastname": user["lastname"], "fullname": ("%s %s" % (user["firstname"], user["lastname"])).strip(),
         "lang": "en", "userid": user["id"], "siteurl": state.wwwroot, "userpictureurl": _picture(state, "f1"),
-        "functions": [{"name": f, "version": VERSION} for f in fnames if f in FUNCTIONS],
+        "functions": [{"name": f, "version": state.moodle.version} for f in fnames if f in FUNCTIONS],
         "downloadfiles": service["downloadfiles"] if service else 0,
         "uploadfiles": service["uploadfiles"] if service else 0,
-        "release": RELEASE, "version": VERSION, "mobilecssurl": "",
+        "release": state.moodle.release, "version": state.moodle.version, "mobilecssurl": "",
         "advancedfeatures": [{"name": n, "value": int(state.get_config(n) or 0) if n != "mnet_dispatcher_mode"
                               else (0 if state.get_config(n) == "off" else 1)}
                              for n in ("usecomments", "usetags", "enablenotes", "messaging", "enableblogs",

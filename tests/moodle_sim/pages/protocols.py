@@ -1,7 +1,7 @@
 """Manage protocols table and /admin/webservice/protocols.php (flow f04)."""
 from ..html import esc
 from ..response import redirect
-from ..state import PROTOCOL_VERSION, PROTOCOLS
+from ..state import PROTOCOLS
 from .common import require_admin
 
 
@@ -20,7 +20,7 @@ def protocols_table(ctx):
                     'aria-label="%s"></i></a></td>\n<td class="centeralign cell c3 lastcol"></td>\n</tr>'
                     % ("lastrow" if i == len(PROTOCOLS) - 1 else "",
                        "<span>%s</span>" % label if on else '<span class="dimmed_text">%s</span>' % label,
-                       PROTOCOL_VERSION, href, icon, title, title))
+                       ctx.state.moodle.protocol_version, href, icon, title, title))
     return ('<h3 class="main">Active web service protocols</h3><div class="box py-3 generalbox webservicesui">'
             '<div class="table-responsive"><table class="admintable generaltable" id="webserviceprotocols">\n<thead>\n'
             '<tr><th class="header c0 leftalign" scope="col">Protocol</th><th class="header c1 centeralign" '
