@@ -69,6 +69,9 @@ notes:
   - Put the connection options once under C(module_defaults) with C(group/moodleops.auth.moodle).
   - Results carry C(debug.http_requests) and C(debug.http_writes), the number of HTTP requests the task made
     and how many of them asked Moodle to change something.
+  - Tested against Moodle 4.5 (LTS) and 5.1. On another release the task warns, naming the tested ones, and
+    tries the pages as they are; a page that does not look as expected fails with one message naming the page,
+    what was expected, what was found and the release (the traceback only at C(-vvv)).
 requirements:
   - requests (on the host that runs the module, for HTTP)
 """

@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 
 try:
     from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     NotMoodleError,
     PageError,
     SessionLostError,
+    UnexpectedAnswerError,
     WebServicesDisabledError,
     web_service_error,
 )
@@ -28,15 +28,10 @@ from ansible_collections.moodleops.auth.plugins.module_utils.http_transport impo
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
 from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
 
+from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, release_branch
+
 REST_PATH = "webservice/rest/server.php"
 AJAX_PATH = "lib/ajax/service.php"
-_BRANCH = re.compile(r"^(\d+)\.(\d+)")
-
-
-def release_branch(release):
-    """'4.5.6 (Build: 20250811)' -> (4, 5); None when unknown."""
-    match = _BRANCH.match(release or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 class MoodleClient:
@@ -83,6 +78,11 @@ class MoodleClient:
         if self._release is None and not self.auth.has_session and self.auth.token:
             info = self.rest("core_webservice_get_site_info", read_only=True)
             self._release = info.get("release")
+        return self._release
+
+    @property
+    def known_release(self):
+        """The release if already seen, without asking the site."""
         return self._release
 
     @property
@@ -143,6 +143,26 @@ class MoodleClient:
             raise PageError(message, "/" + path.split("?")[0].lstrip("/"), response.status)
         self._note_page(page)
         return page
+
+    def unexpected(self, path, expected, page=None, found=None):
+        """The error for a page that lacks what the client came for: where, what was expected, what was found."""
+        if found is None:
+            found = describe_page(page) if page is not None else "something else"
+        where = self.transport.last_exchange or "GET %s" % path.split("?")[0]
+        return UnexpectedAnswerError(where, expected, self.redact(found),
+                                     release=self.known_release, tested=TESTED_TEXT)
+
+    def require_form(self, page, path, field=None, form_id=None, what=None):
+        """The page's form holding ``field`` (or with id ``form_id``), or UnexpectedAnswerError naming the page."""
+        form = page.form(form_id=form_id) if form_id is not None else page.form_with_field(field)
+        if form is None:
+            raise self.unexpected(path, what or "a form with the field %s" % (field or form_id), page)
+        return form
+
+    def require_element(self, page, path, element_id, what=None):
+        """Fail naming the page when an element the client reads (a table, a list) is not on it."""
+        if element_id not in page.elements_by_id:
+            raise self.unexpected(path, what or "an element with id %s" % element_id, page)
 
     def post(self, path, data, params=None, write=True):
         """POST a form of the logged-in session. Not followed, not retried: the caller reads the answer."""
@@ -218,3 +238,13 @@ class MoodleClient:
                 continue
             raise error
         raise SessionLostError("The AJAX session could not be restored for %s." % methodname)
+
+
+def describe_page(page):
+    """A short description of a page for error messages: its title and its first error or alert."""
+    title = page.title or "a page without a title"
+    notes = page.error_messages or page.alerts
+    text = "the page '%s'" % title
+    if notes:
+        text += " saying '%s'" % notes[0][:200]
+    return text

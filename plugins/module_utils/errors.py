@@ -147,3 +147,19 @@ class PageError(MoodleError):
         self.page_message = message
         self.path = path
         self.status = status
+
+
+REPORT_HINT = ("This is a bug in moodleops.auth or a Moodle release it was not tested with (tested: %s): please report "
+               "it with this message and the Moodle release; -vvv shows the traceback.")
+
+
+class UnexpectedAnswerError(MoodleError):
+    """A page or answer that does not look as the collection expects: never a Python error as the message."""
+
+    def __init__(self, where, expected, found, release=None, tested="4.5, 5.1"):
+        message = "Moodle%s answered %s with something the collection did not expect: expected %s, found %s." % (
+            " %s" % release if release else "", where or "an unknown request", expected, found)
+        super(UnexpectedAnswerError, self).__init__(message, hint=REPORT_HINT % tested)
+        self.where = where
+        self.expected = expected
+        self.found = found

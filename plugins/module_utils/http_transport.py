@@ -90,6 +90,7 @@ class HttpTransport:
         self.session.verify = (ca_path or True) if validate_certs else False
         self.request_count = 0
         self.write_count = 0
+        self.last_exchange = None   # "GET admin/x.php (HTTP 200)": where an unexpected answer came from
         if not validate_certs:
             try:
                 requests.packages.urllib3.disable_warnings()
@@ -126,6 +127,7 @@ class HttpTransport:
                     break
                 continue
             response = Response(method, path, answer.status_code, answer.headers, answer.content, answer.url)
+            self.last_exchange = "%s %s (HTTP %s)" % (method, path.split("?")[0], response.status)
             if response.status == 503 and "maintenance" in (answer.reason or "").lower():
                 raise MaintenanceModeError(
                     "%s is in maintenance mode (HTTP 503 %s)." % (self.base_url, answer.reason),

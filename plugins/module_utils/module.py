@@ -7,11 +7,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.moodleops.auth.plugins.module_utils.argspec import moodle_argument_spec
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
+    InvalidInputError,
+    MoodleError,
+    UnexpectedAnswerError,
+)
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor, redact_structure
+from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, untested_warning
 
 
 class MoodleModule:
@@ -71,17 +78,27 @@ class MoodleModule:
 
     def run(self, work):
         """Run ``work()`` (returns the result dict), translate expected failures, close the session, exit."""
-        failure = None
+        failure = trace = None
         try:
             result = work()
         except MoodleError as error:
             failure = error
+        except Exception as error:  # pylint: disable=broad-except
+            # A page that does not look as expected: one clear message; the traceback only in `exception`.
+            failure = self.unexpected(error)
+            trace = self.redact(traceback.format_exc())
+        release = self._client.known_release if self._client is not None else None
         self._close()
+        warning = untested_warning(release)
+        if warning:
+            self.module.warn(warning)
         if failure is not None:
             # Outside the except block: an expected failure is a message, not a traceback (even at -vvv).
             details = {"msg": self.redact(str(failure)), "debug": self.debug_info()}
             if failure.errorcode:
                 details["errorcode"] = failure.errorcode
+            if trace:
+                details["exception"] = trace
             self.module.fail_json(**details)
         result.setdefault("changed", False)
         result["debug"] = self.debug_info()
@@ -92,6 +109,17 @@ class MoodleModule:
             redactor = Redactor((secret for secret in self.redact.secrets if secret not in self._revealed),
                                 patterns=False)
         self.module.exit_json(**redact_structure(result, redactor))
+
+    def unexpected(self, error):
+        """An exception that is not a MoodleError, as the failure users see: where, what, release, please report."""
+        transport = self._client.transport if self._client is not None else None
+        where = transport.last_exchange if transport is not None else None
+        found = "%s: %s" % (type(error).__name__, error) if str(error) else type(error).__name__
+        if len(found) > 300:
+            found = found[:300] + "..."
+        return UnexpectedAnswerError(
+            where, "a page or answer the collection can read", self.redact(found),
+            release=self._client.known_release if self._client is not None else None, tested=TESTED_TEXT)
 
     def _close(self):
         if self._client is not None:

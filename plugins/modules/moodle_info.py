@@ -73,6 +73,20 @@ branch:
   returned: when known
   type: str
   sample: "4.5"
+tested:
+  description:
+    - Whether the release is one the collection is tested against (see RV(tested_branches)). Other releases get a
+      warning; their pages are tried, and a page that differs fails naming the page, what was expected and what
+      was found.
+  returned: always
+  type: bool
+  sample: true
+tested_branches:
+  description: The Moodle branches the collection is tested against.
+  returned: always
+  type: list
+  elements: str
+  sample: ["4.5", "5.1"]
 version:
   description: The numeric version (C($version)); reported by C(core_webservice_get_site_info) (token) and C(cfg.php).
   returned: when known
@@ -131,8 +145,8 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import CliAuthPlugins, HttpAuthPlugins
-from ansible_collections.moodleops.auth.plugins.module_utils.client import release_branch
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, is_tested, release_branch
 from ansible_collections.moodleops.auth.plugins.module_utils.webservice import CliWebServices, HttpWebServices
 
 SITE_INFO_PRIVATE_KEYS = ("userprivateaccesskey",)
@@ -189,7 +203,8 @@ class SiteFacts:
     @staticmethod
     def release_facts(release):
         branch = release_branch(release)
-        return {"release": release, "branch": "%d.%d" % branch if branch else None}
+        return {"release": release, "branch": "%d.%d" % branch if branch else None,
+                "tested": is_tested(release), "tested_branches": TESTED_TEXT.split(", ")}
 
 
 def main():

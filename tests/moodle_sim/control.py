@@ -32,7 +32,7 @@ def handle(sim, method, path, body):
             return _json({"ok": True, "state": state.kind})
         if path == "/__sim__/fault" and method == "POST":
             mode = req.get("mode", "none")
-            if mode not in ("error500", "slow", "drop", "none"):
+            if mode not in ("error500", "slow", "drop", "unexpected", "none"):
                 return _json({"error": "unknown mode %r" % mode}, 400)
             sim.set_fault(mode, req.get("count", 1), req.get("delay", 0), req.get("path_prefix", "/"))
             return _json({"ok": True})

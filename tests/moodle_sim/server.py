@@ -113,6 +113,15 @@ def error500_response(ctx):
     return page(ctx, "Error | lab", main, status=500, bodyid="page-error")
 
 
+def unexpected_page_response(ctx):
+    """A normal-looking Moodle page (logged in, M.cfg, footer) without the content the client came for: what a
+    theme, a plugin or a Moodle release the collection was not written for may serve."""
+    if ctx.session is None:
+        ctx.ensure_session()
+    return page(ctx, "Administration | lab", '<div class="box">This page was changed by a plugin.</div>',
+                bodyid="page-admin-unexpected")
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # keep-alive answers must not wait for delayed ACKs (~40 ms each)
@@ -157,6 +166,8 @@ class Handler(BaseHTTPRequestHandler):
                       self.client_address[0])
             if fault is not None and fault["mode"] == "error500":
                 resp = error500_response(ctx)
+            elif fault is not None and fault["mode"] == "unexpected":
+                resp = unexpected_page_response(ctx)
             else:
                 resp = sim.dispatch(ctx)
             for c in ctx.set_cookies:
