@@ -33,6 +33,8 @@ class HttpAuthPlugins:
     def read(self):
         """{'enabled': [in auth order], 'available': [installed, not enabled]}."""
         page = self.client.page("admin/settings.php", params={"section": MANAGE_SECTION})
+        self.client.require_element(page, "admin/settings.php", "manageauthtable",
+                                    "the table of authentication plugins (table#manageauthtable)")
         enabled, available = [], []
         for name, action in _toggle_links(page):
             (enabled if action == "disable" else available).append(name)

@@ -81,6 +81,9 @@ class MoodleModule:
         failure = trace = None
         try:
             result = work()
+        except UnexpectedAnswerError as error:
+            failure = error
+            trace = self.redact(traceback.format_exc())
         except MoodleError as error:
             failure = error
         except Exception as error:  # pylint: disable=broad-except

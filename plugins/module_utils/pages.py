@@ -26,12 +26,38 @@ _MCFG = re.compile(r"M\.cfg\s*=\s*(\{.*?\});", re.S)
 _SESSKEY = re.compile(r'"sesskey":"([^"]+)"')
 _USERID = re.compile(r'"userId":(\d+)')
 _WWWROOT = re.compile(r'"wwwroot":"([^"]+)"')
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
 _RELEASE = re.compile(r"Version\s+(\d+\.\d+(?:\.\d+)?(?:[^<\n]*?\(Build:\s*\d+\))?)")
 
 
 def query_of(href):
     """The query parameters of a link, one value each: 'x.php?id=3&action=delete' -> {'id': '3', ...}."""
     return dict((key, values[0]) for key, values in parse_qs(urlsplit(href or "").query).items())
+
+
+def as_id(value):
+    """A record id read from a page (option value, link parameter, cell): the int for a positive decimal
+    number, None for anything else (placeholders such as ``<option value="">``, '0', '-1', text)."""
+    text = ("%s" % value).strip() if value is not None else ""
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if number > 0 else None
+
+
+def id_param(href, name):
+    """The id in query parameter ``name`` of a link, or None when it is missing, empty or not an id."""
+    return as_id(query_of(href).get(name))
+
+
+class Option(tuple):
+    """One <option> of a select: unpacks as ``(value, label, selected)``; ``disabled`` is true for a disabled
+    option or one inside a disabled <optgroup> (a browser never submits those)."""
+
+    def __new__(cls, value, label, selected, disabled=False):
+        option = tuple.__new__(cls, (value, label, selected))
+        option.disabled = disabled
+        return option
 
 
 _BLOCK_TAGS = ("div", "p", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "small")
@@ -52,6 +78,25 @@ class FormControl:
 
     def __repr__(self):
         return "FormControl(%s %s=%r)" % (self.tag, self.name, self.value)
+
+    def choices(self):
+        """[(value, label)] of the options a user can pick: not disabled, value not blank (Moodle starts many
+        selects with a placeholder ``<option value="">``, and empty user selectors hold a disabled ``&nbsp;``)."""
+        return [(option[0], option[1]) for option in self.options
+                if not getattr(option, "disabled", False) and option[0] is not None and option[0].strip()]
+
+    def id_choices(self):
+        """[(id, label)] of the choices whose value is a record id (positive integer); others are skipped."""
+        found = []
+        for value, label in self.choices():
+            number = as_id(value)
+            if number is not None:
+                found.append((number, label))
+        return found
+
+    def selected_values(self):
+        """The values of the selected options a browser would submit (disabled ones are never submitted)."""
+        return [option[0] for option in self.options if option[2] and not getattr(option, "disabled", False)]
 
 
 class Form:
@@ -95,7 +140,7 @@ class Form:
             if control.tag == "button":
                 continue
             if control.tag == "select":
-                selected = [value for value, _label, chosen in control.options if chosen]
+                selected = control.selected_values()
                 values[control.name] = selected if control.multiple else (selected[0] if selected else None)
                 continue
             values.setdefault(control.name, control.value or "")
@@ -115,9 +160,9 @@ class Form:
             elif control.tag == "button":
                 continue
             elif control.tag == "select":
-                chosen = [value for value, _label, selected in control.options if selected]
-                if not chosen and control.options and not control.multiple:
-                    chosen = [control.options[0][0]]
+                chosen = control.selected_values()
+                if not chosen and not control.multiple:  # a browser shows (and submits) the first enabled option
+                    chosen = [option[0] for option in control.options if not getattr(option, "disabled", False)][:1]
                 pairs.extend((control.name, value) for value in chosen)
             else:
                 pairs.append((control.name, control.value or ""))
@@ -153,6 +198,7 @@ class _PageParser(HTMLParser):
         self._form = None
         self._select = None
         self._option = None
+        self._optgroup_disabled = False
         self._textarea = None
         self._link = None
         self._capture = []  # stack of [kind, depth, chunks]
@@ -191,8 +237,12 @@ class _PageParser(HTMLParser):
             self._select = FormControl("select", attrs["name"], disabled="disabled" in attrs)
             self._select.multiple = "multiple" in attrs
             self._add_control(self._select)
+        elif tag == "optgroup" and self._select is not None:
+            self._finish_option()
+            self._optgroup_disabled = "disabled" in attrs
         elif tag == "option" and self._select is not None:
-            self._option = [attrs.get("value"), [], "selected" in attrs]
+            self._finish_option()  # </option> is optional in HTML
+            self._option = [attrs.get("value"), [], "selected" in attrs, "disabled" in attrs or self._optgroup_disabled]
         elif tag == "textarea" and attrs.get("name") is not None:
             self._textarea = FormControl("textarea", attrs["name"], value="", disabled="disabled" in attrs)
             self._add_control(self._textarea)
@@ -245,6 +295,10 @@ class _PageParser(HTMLParser):
         elif tag == "select":
             self._finish_option()
             self._select = None
+            self._optgroup_disabled = False
+        elif tag == "optgroup":
+            self._finish_option()
+            self._optgroup_disabled = False
         elif tag == "option":
             self._finish_option()
         elif tag == "textarea":
@@ -261,9 +315,9 @@ class _PageParser(HTMLParser):
 
     def _finish_option(self):
         if self._option is not None and self._select is not None:
-            value, label, selected = self._option
+            value, label, selected, disabled = self._option
             label = " ".join("".join(label).split())
-            self._select.options.append((value if value is not None else label, label, selected))
+            self._select.options.append(Option(value if value is not None else label, label, selected, disabled))
         self._option = None
 
     def handle_data(self, data):
@@ -357,8 +411,14 @@ class Page:
         match = _RELEASE.search(self.html)
         return " ".join(match.group(1).split()) if match else None
 
+    @property
+    def title(self):
+        match = _TITLE.search(self.html)
+        return " ".join(unescape(match.group(1)).split()) if match else None
+
     def table_rows(self, table_id):
-        return [row for row in self.rows if row.table_id == table_id and row.cells]
+        """The rows of table#table_id that show something (empty padding rows are skipped)."""
+        return [row for row in self.rows if row.table_id == table_id and any(row.cells)]
 
     def links_matching(self, pattern):
         regex = re.compile(pattern)

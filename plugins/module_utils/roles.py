@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError, PageError
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param
 
 MANAGE_PATH = "admin/roles/manage.php"
 DEFINE_PATH = "admin/roles/define.php"
@@ -36,7 +36,9 @@ class RoleDefinition:
                                  if is_capability(name))
         self.known_capabilities = set(control.name for control in form.controls if is_capability(control.name))
         archetype = form.control("archetype")
-        self.archetypes = [value for value, _label, _sel in (archetype.options if archetype else ())]
+        # '' is a real choice here (no archetype); disabled options are not.
+        self.archetypes = [option[0] for option in (archetype.options if archetype else ())
+                           if not getattr(option, "disabled", False)]
 
 
 class Roles:
@@ -46,17 +48,18 @@ class Roles:
     def list(self):
         """{shortname: {id, name}} from Manage roles."""
         page = self.client.page(MANAGE_PATH)
+        self.client.require_element(page, MANAGE_PATH, "roles", "the table of roles (table#roles)")
         roles = {}
         for row in page.rows:
-            view = [link for link in row.links if "define.php" in link.href and "action=view" in link.href]
-            if view and len(row.cells) >= 3:
-                roles[row.cells[2]] = {"id": int(query_of(view[0].href)["roleid"]), "name": row.cells[0]}
+            ids = [id_param(link.href, "roleid") for link in row.links
+                   if "define.php" in link.href and "action=view" in link.href]
+            ids = [role_id for role_id in ids if role_id is not None]
+            if ids and len(row.cells) >= 3 and row.cells[2]:
+                roles[row.cells[2]] = {"id": ids[0], "name": row.cells[0]}
         return roles
 
     def _advanced_form(self, page, action, role_id):
-        form = page.form("rolesform")
-        if form is None:
-            raise MoodleError("%s?action=%s has no role form (form#rolesform)." % (DEFINE_PATH, action))
+        form = self.client.require_form(page, DEFINE_PATH, form_id="rolesform", what="the role form (form#rolesform)")
         if any(control.type == "checkbox" and is_capability(control.name) for control in form.controls):
             data = list(form.browser_submission())
             data.append(("toggleadvanced", "Show advanced"))
@@ -73,9 +76,8 @@ class Roles:
     def blank_definition(self):
         """The add form (after the preset step), for the capabilities and archetypes the site knows."""
         page = self.client.page(DEFINE_PATH, params={"action": "add"})
-        preset = page.form_with_field("_qf__core_role_preset_form")
-        if preset is None:
-            raise MoodleError("%s?action=add has no preset form." % DEFINE_PATH)
+        preset = self.client.require_form(page, DEFINE_PATH, field="_qf__core_role_preset_form",
+                                          what="the role preset form")
         data = preset.browser_submission() + [("submitbutton", "Continue")]
         response = self.client.post(DEFINE_PATH, data, write=False)
         form = self._advanced_form(Page(response.text), "add", 0)
@@ -105,12 +107,14 @@ class Roles:
             raise MoodleError("Moodle did not save the role: %s" % ("; ".join(problems) or "the form came back"),
                               hint="Short names and names must be unique.")
         if creating:
-            return int(query_of(response.location).get("roleid", 0)) or None
+            return id_param(response.location, "roleid")
         return definition.id
 
     def assigned_user_ids(self, role_id):
         form = self._assign_form(role_id)
-        return set(int(value) for value, _label, _sel in form.control("removeselect[]").options if value)
+        control = form.control("removeselect[]")
+        # An empty selector holds one disabled <option>&nbsp;</option>: only ids count.
+        return set(user_id for user_id, _label in (control.id_choices() if control is not None else ()))
 
     def _assign_form(self, role_id):
         try:
@@ -120,10 +124,8 @@ class Roles:
                 raise InvalidInputError("The role cannot be assigned at system level: %s." % error.page_message,
                                         hint="Add system to context_levels, or leave users out.")
             raise
-        form = page.form("assignform")
-        if form is None:
-            raise MoodleError("%s has no assignment form (form#assignform)." % ASSIGN_PATH)
-        return form
+        return self.client.require_form(page, ASSIGN_PATH, form_id="assignform",
+                                        what="the role assignment form (form#assignform)")
 
     def change_users(self, role_id, add=(), remove=()):
         for button, label, field, ids in (("add", "\u25c4\u00a0Add", "addselect[]", add),

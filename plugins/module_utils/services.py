@@ -11,7 +11,7 @@ import re
 
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param, query_of
 
 LIST_SECTION = "externalservices"
 SERVICE_PATH = "admin/webservice/service.php"
@@ -52,14 +52,19 @@ class ExternalServices:
         """Every service with its shortname and settings (read from each edit form: the list shows neither)."""
         if self._services is None:
             page = self.client.page("admin/settings.php", params={"section": LIST_SECTION})
+            self.client.require_element(page, "admin/settings.php", "builtinservices",
+                                        "the table of built-in services (table#builtinservices)")
             services = []
             for row in page.table_rows("builtinservices") + page.table_rows("customservices"):
-                edit = [link for link in row.links if re.search(r"/admin/webservice/service\.php\?id=\d+", link.href)]
-                if not edit:
+                ids = [id_param(link.href, "id") for link in row.links
+                       if re.search(r"/admin/webservice/service\.php\?", link.href)]
+                ids = [service_id for service_id in ids if service_id is not None]
+                if not ids or not row.cells[0]:
                     continue
                 builtin = row.table_id == "builtinservices"
-                services.append(ExternalService(int(query_of(edit[0].href)["id"]), row.cells[0], not row.dimmed,
-                                                builtin, component=row.cells[1] if builtin and len(row.cells) > 1 else None))
+                services.append(ExternalService(ids[0], row.cells[0], not row.dimmed, builtin,
+                                                component=(row.cells[1] or None) if builtin and len(row.cells) > 1
+                                                else None))
             for service in services:
                 self._read_form(service)
             self._services = services
@@ -80,10 +85,8 @@ class ExternalServices:
 
     def edit_form(self, service_id):
         page = self.client.page(SERVICE_PATH, params={"id": service_id})
-        form = page.form_with_field("_qf__external_service_form")
-        if form is None:
-            raise MoodleError("%s?id=%s has no service form." % (SERVICE_PATH, service_id))
-        return form
+        return self.client.require_form(page, SERVICE_PATH, field="_qf__external_service_form",
+                                        what="the external service form")
 
     def _read_form(self, service):
         form = self.edit_form(service.id)
@@ -125,7 +128,7 @@ class ExternalServices:
                 hint="Names and shortnames must be unique on the site.")
         location = response.location or ""
         if "service_functions.php" in location:
-            return int(query_of(location).get("id", 0))
+            return id_param(location, "id") or 0
         return service_id
 
     def delete(self, service):
@@ -140,15 +143,17 @@ class ExternalServices:
     def functions(self, service):
         """{function name: function id} of the service."""
         page = self.client.page(FUNCTIONS_PATH, params={"id": service.id})
+        # A service without functions has no table, only the "Add functions" link (built-in services: no link).
+        if not page.rows and not page.links_matching(r"service_functions\.php\?.*action=add"):
+            raise self.client.unexpected(FUNCTIONS_PATH, "the table of the service's functions or its Add link", page)
         found = {}
         for row in page.rows:
             if not row.cells or not re.match(r"^[a-z][a-z0-9_]+$", row.cells[0]):
                 continue
             fid = None
             for link in row.links:
-                query = query_of(link.href)
-                if query.get("action") == "delete" and query.get("fid"):
-                    fid = int(query["fid"])
+                if query_of(link.href).get("action") == "delete" and id_param(link.href, "fid") is not None:
+                    fid = id_param(link.href, "fid")
             found[row.cells[0]] = fid
         return found
 
@@ -156,10 +161,15 @@ class ExternalServices:
         """{function name: id} that can be added (the add form lists only those not in the service)."""
         page = self.client.page(FUNCTIONS_PATH, params={"sesskey": self.client.sesskey, "id": service.id,
                                                         "action": "add"})
-        form = page.form_with_field("fids[]")
-        if form is None:
-            return {}
-        return dict((label.split(":", 1)[0].strip(), int(value)) for value, label, _sel in form.control("fids[]").options)
+        form = self.client.require_form(page, FUNCTIONS_PATH, field="fids[]",
+                                        what="the add-functions form (select fids[])")
+        # The select starts with a placeholder <option value="">No selection</option>: only ids count.
+        found = {}
+        for function_id, label in form.control("fids[]").id_choices():
+            name = label.split(":", 1)[0].strip()
+            if name:
+                found[name] = function_id
+        return found
 
     def add_functions(self, service, function_ids):
         data = [("id", service.id), ("action", "add"), ("sesskey", self.client.sesskey),
@@ -181,10 +191,10 @@ class ExternalServices:
     # -- authorised users --------------------------------------------------------------------------------------
     def authorised_user_ids(self, service):
         page = self.client.page(USERS_PATH, params={"id": service.id})
-        form = page.form_with_field("removeselect[]")
-        if form is None:
-            return set()
-        return set(int(value) for value, _label, _sel in form.control("removeselect[]").options if value)
+        form = self.client.require_form(page, USERS_PATH, field="removeselect[]",
+                                        what="the authorised users selector (select removeselect[])")
+        # An empty selector holds one disabled <option>&nbsp;</option>: only ids count.
+        return set(user_id for user_id, _label in form.control("removeselect[]").id_choices())
 
     def change_users(self, service, add=(), remove=()):
         for button, field, ids in (("add", "addselect[]", add), ("remove", "removeselect[]", remove)):

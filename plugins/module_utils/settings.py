@@ -19,7 +19,6 @@ import os
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     CliError,
     InvalidInputError,
-    MoodleError,
     NotSiteAdminError,
     PageError,
     SettingsSaveError,
@@ -72,9 +71,8 @@ class HttpSettings:
                 if "access denied" in error.page_message.lower():
                     raise self._not_admin(SETTINGS_PATH, error.page_message)
                 raise
-            form = page.form("adminsettings")
-            if form is None:
-                raise MoodleError("%s?section=%s has no settings form (form#adminsettings)." % (SETTINGS_PATH, section))
+            form = self.client.require_form(page, SETTINGS_PATH, form_id="adminsettings",
+                                            what="the settings form of section %s (form#adminsettings)" % section)
             self._pages[section] = form
         return self._pages[section]
 

@@ -16,7 +16,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PageError,
     web_service_error,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param
 
 TOKENS_PATH = "admin/webservice/tokens.php"
 TOKEN_PHP = "login/token.php"
@@ -79,23 +79,24 @@ class AdminTokens:
     def _rows(page):
         rows = []
         for row in page.rows:
-            delete = [link for link in row.links if "action=delete" in link.href and "tokenid=" in link.href]
-            if not delete or len(row.cells) < 9:
+            # Short report pages are padded with empty <tr class="emptyrow">: only rows with a token id count.
+            token_ids = [id_param(link.href, "tokenid") for link in row.links if "action=delete" in link.href]
+            token_ids = [token_id for token_id in token_ids if token_id is not None]
+            if not token_ids or len(row.cells) < 9:
                 continue
-            profile = [link for link in row.links if "/user/profile.php" in link.href]
-            user_id = int(query_of(profile[0].href).get("id", 0)) if profile else None
+            user_ids = [id_param(link.href, "id") for link in row.links if "/user/profile.php" in link.href]
+            user_ids = [user_id for user_id in user_ids if user_id is not None]
             service_cell = row.cells[3]
             missing = re.findall(r"[a-z]+/[a-z_]+:[a-z_]+", row.cells[8])
-            rows.append(TokenRow(int(query_of(delete[0].href)["tokenid"]), row.cells[0], user_id, service_cell,
+            rows.append(TokenRow(token_ids[0], row.cells[0], user_ids[0] if user_ids else None, service_cell,
                                  None, row.cells[4] or None, row.cells[5] or None, missing))
         return rows
 
     def create(self, user_id, service_id, name=None, ip_restriction=None, valid_until=None):
         """Create a token and read its value, which Moodle shows once, on the next page."""
         form_page = self._page(params={"action": "create"})
-        form = form_page.form_with_field("_qf__core_webservice_token_form")
-        if form is None:
-            raise MoodleError("%s?action=create has no token form." % TOKENS_PATH)
+        form = self.client.require_form(form_page, TOKENS_PATH, field="_qf__core_webservice_token_form",
+                                        what="the token form")
         data = [("action", "create"), ("sesskey", self.client.sesskey), ("_qf__core_webservice_token_form", "1"),
                 ("mform_isexpanded_id_token", "1"), ("name", name or ""), ("user", user_id), ("service", service_id),
                 ("iprestriction", ip_restriction or "")]

@@ -42,6 +42,8 @@ class HttpWebServices:
     def protocols(self):
         """{name: enabled} from the enable/disable links of the protocols table."""
         page = self.client.page("admin/settings.php", params={"section": PROTOCOLS_SECTION})
+        self.client.require_element(page, "admin/settings.php", "webserviceprotocols",
+                                    "the table of protocols (table#webserviceprotocols)")
         found = {}
         for link in page.links_matching(r"/admin/webservice/protocols\.php\?"):
             query = query_of(link.href)

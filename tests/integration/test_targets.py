@@ -1,11 +1,15 @@
-"""Runs every integration target with ansible-playbook against a fresh simulator, at -vvv, and checks that
-no secret the run used or created appears anywhere in the output."""
+"""Runs every integration target with ansible-playbook at -vvv against the simulator emulating each tested Moodle
+release (4.5 and 5.1: one simulator per release for the whole module, both releases' runs of a target at the same
+time), and checks that no secret the run used or created appears anywhere in the output.
+
+``MOODLE_SIM_VERSIONS=4.5`` (comma list) limits the releases, e.g. for a quick local run."""
 
 import json
 import os
 import subprocess
 import sys
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -17,6 +21,7 @@ TARGETS = sorted(name for name in os.listdir(TARGETS_DIR)
                  if not name.startswith("sim_") and os.path.isdir(os.path.join(TARGETS_DIR, name)))
 ADMIN_PASSWORD = "Admin#12345"
 TEACHER_PASSWORD = "Teacher#12345"
+MOODLE_VERSIONS = [v for v in os.environ.get("MOODLE_SIM_VERSIONS", "4.5,5.1").split(",") if v]
 
 
 def ansible_playbook():
@@ -25,11 +30,19 @@ def ansible_playbook():
 
 
 @pytest.fixture(scope="module")
-def simulator(tmp_path_factory):
-    with Simulator(state="fresh") as sim:
-        root = tmp_path_factory.mktemp("moodle_root")
-        sim.make_moodle_root(str(root))
-        yield sim, str(root)
+def simulators(tmp_path_factory):
+    """One simulator per emulated release, shared by every target (each target resets it first)."""
+    started = []
+    try:
+        for version in MOODLE_VERSIONS:
+            sim = Simulator(state="fresh", moodle=version).start()
+            root = str(tmp_path_factory.mktemp("moodle_root_" + version.replace(".", "")))
+            sim.make_moodle_root(root)
+            started.append((sim, root))
+        yield started
+    finally:
+        for sim, _root in started:
+            sim.stop()
 
 
 def secrets_seen(sim_url):
@@ -52,9 +65,9 @@ def secrets_seen(sim_url):
     return found
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_target(simulator, target, tmp_path):
-    sim, moodle_root = simulator
+def run_target(target, sim, moodle_root, workdir):
+    """ansible-playbook -vvv of one target against one simulator: (return code, output)."""
+    workdir.mkdir()
     env = dict(os.environ)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": collection_root(),
@@ -62,20 +75,34 @@ def test_target(simulator, target, tmp_path):
         "ANSIBLE_LOCALHOST_WARNING": "false",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
         "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"),
+        "ANSIBLE_LOCAL_TEMP": str(workdir / "tmp"),
         "MOODLE_URL": sim.url,
         "MOODLE_PASSWORD": ADMIN_PASSWORD,
         "SIM_URL": sim.url,
+        "SIM_MOODLE": sim.state.moodle.key,
         "SIM_TEACHER_PASSWORD": TEACHER_PASSWORD,
         "SIM_MOODLE_ROOT": moodle_root,
         "SIM_PHP": os.path.join(REPO_ROOT, "tests", "moodle_sim", "bin", "php"),
     })
     command = [ansible_playbook(), "-vvv", "-i", "localhost,", os.path.join(REPO_ROOT, "tests", "integration", "target.yml"),
                "-e", "target=%s" % target, "-e", "ansible_python_interpreter=%s" % sys.executable]
-    run = subprocess.run(command, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    run = subprocess.run(command, env=env, cwd=str(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True, timeout=900, check=False)
-    output = run.stdout
-    (tmp_path / "output.txt").write_text(output)
-    assert run.returncode == 0, output[-6000:]
-    leaked = [secret for secret in {ADMIN_PASSWORD, TEACHER_PASSWORD} | secrets_seen(sim.url) if secret in output]
-    assert not leaked, "secrets in -vvv output of %s: %d value(s)" % (target, len(leaked))
+    (workdir / "output.txt").write_text(run.stdout)
+    return run.returncode, run.stdout
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_target(simulators, target, tmp_path):
+    """The target against every emulated release at once (one ansible-playbook per release)."""
+    with ThreadPoolExecutor(max_workers=len(simulators)) as pool:
+        runs = [(sim, pool.submit(run_target, target, sim, root, tmp_path / sim.state.moodle.key))
+                for sim, root in simulators]
+        results = [(sim, future.result()) for sim, future in runs]
+    failures = ["Moodle %s: ansible-playbook exit %d\n%s" % (sim.state.moodle.release, code, output[-6000:])
+                for sim, (code, output) in results if code != 0]
+    assert not failures, "\n\n".join(failures)
+    for sim, (_code, output) in results:
+        leaked = [secret for secret in {ADMIN_PASSWORD, TEACHER_PASSWORD} | secrets_seen(sim.url) if secret in output]
+        assert not leaked, "secrets in -vvv output of %s on Moodle %s: %d value(s)" % (
+            target, sim.state.moodle.release, len(leaked))

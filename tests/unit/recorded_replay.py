@@ -1,5 +1,8 @@
-"""Serve recorded real Moodle 4.5.6 answers (../shared/moodle-fixtures) in order, to test the core against
-Moodle's own bytes. Each request must match the recorded method and path, or the server answers 599."""
+"""Serve recorded real Moodle answers (../shared/moodle-fixtures, moodle-4.5.6 or moodle-5.1.3) in order, to test
+the core against Moodle's own bytes. Each request must match the recorded method and path, or the server answers 599.
+
+Exchanges are given by name without the NNN- prefix (the same in both folders), or by 4.5.6 number (translated to
+its name, then looked up in the version's folder: numbers differ between the folders after 353)."""
 
 import glob
 import os
@@ -10,16 +13,36 @@ from urllib.parse import urlsplit
 from collection_paths import SHARED_FIXTURES
 
 FIXTURES_45 = os.path.join(SHARED_FIXTURES, "moodle-4.5.6")
-RECORDED_ROOT = "http://127.0.0.1:8080"
+VERSIONS = ("4.5.6", "5.1.3")
+RECORDED_ROOTS = {"4.5.6": "http://127.0.0.1:8080", "5.1.3": "http://127.0.0.1:8081"}
+RECORDED_ROOT = RECORDED_ROOTS["4.5.6"]
 SKIPPED_HEADERS = ("transfer-encoding", "content-length", "connection")
 
 
-def fixtures_available():
-    return os.path.isdir(FIXTURES_45)
+def fixtures_folder(version):
+    return os.path.join(SHARED_FIXTURES, "moodle-%s" % version)
 
 
-def exchange(number):
-    request_file = glob.glob(os.path.join(FIXTURES_45, "%03d-*.request.txt" % number))[0]
+def fixtures_available(version="4.5.6"):
+    return os.path.isdir(fixtures_folder(version))
+
+
+def name_of(number):
+    """The exchange name (without NNN-) of a 4.5.6 number."""
+    path = glob.glob(os.path.join(FIXTURES_45, "%03d-*.request.txt" % number))[0]
+    return os.path.basename(path)[4:-len(".request.txt")]
+
+
+def has_exchanges(version, steps):
+    if not fixtures_available(version):
+        return False
+    return all(glob.glob(os.path.join(fixtures_folder(version), "[0-9][0-9][0-9]-%s.request.txt" % (
+        name_of(step) if isinstance(step, int) else step))) for step in steps)
+
+
+def exchange(step, version="4.5.6"):
+    name = name_of(step) if isinstance(step, int) else step
+    request_file = glob.glob(os.path.join(fixtures_folder(version), "[0-9][0-9][0-9]-%s.request.txt" % name))[0]
     with open(request_file, "rb") as handle:
         request = handle.read()
     with open(request_file.replace(".request.txt", ".response.txt"), "rb") as handle:
@@ -34,8 +57,10 @@ def exchange(number):
 
 
 class ReplayServer:
-    def __init__(self, numbers):
-        self.script = [exchange(number) for number in numbers]
+    def __init__(self, steps, version="4.5.6"):
+        self.version = version
+        self.recorded_root = RECORDED_ROOTS[version]
+        self.script = [exchange(step, version) for step in steps]
         self.seen = []
         replay = self
 
@@ -57,13 +82,14 @@ class ReplayServer:
                     self.end_headers()
                     return
                 root = replay.url.encode()
-                payload = expected["body"].replace(RECORDED_ROOT.encode(), root).replace(
-                    RECORDED_ROOT.replace("/", "\\/").encode(), root.replace(b"/", b"\\/"))
+                recorded_root = replay.recorded_root
+                payload = expected["body"].replace(recorded_root.encode(), root).replace(
+                    recorded_root.replace("/", "\\/").encode(), root.replace(b"/", b"\\/"))
                 self.send_response(expected["status"])
                 for name, value in expected["headers"]:
                     if name.lower() in SKIPPED_HEADERS:
                         continue
-                    self.send_header(name, value.replace(RECORDED_ROOT, replay.url))
+                    self.send_header(name, value.replace(replay.recorded_root, replay.url))
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

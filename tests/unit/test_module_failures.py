@@ -1,0 +1,54 @@
+"""MoodleModule.run(): how failures reach the user (message, errorcode, exception) with secrets redacted."""
+
+import json
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import LoginFailedError
+from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+
+PASSWORD = "S3cret-Admin-Pw!"
+
+
+def run_module(monkeypatch, capsys, work):
+    args = {"url": "https://moodle.example.edu", "username": "admin", "password": PASSWORD,
+            "_ansible_remote_tmp": "/tmp", "_ansible_keep_remote_files": False}
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+    moodle = MoodleModule({})
+    with pytest.raises(SystemExit):
+        moodle.run(lambda: work(moodle))
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_python_error_is_one_clear_message_and_the_traceback_goes_to_exception(monkeypatch, capsys):
+    def work(moodle):
+        return {"id": int("")}  # what a page parser met on a real page: an empty <option value="">
+
+    result = run_module(monkeypatch, capsys, work)
+    assert result["failed"] is True
+    assert "did not expect" in result["msg"]
+    assert "ValueError: invalid literal for int()" in result["msg"]
+    assert "please report" in result["msg"] and "tested: 4.5, 5.1" in result["msg"]
+    assert "Traceback" not in result["msg"]
+    assert "Traceback" in result["exception"] and "int(\"\")" in result["exception"]
+
+
+def test_secrets_in_an_unexpected_error_are_redacted_from_message_and_traceback(monkeypatch, capsys):
+    def work(moodle):
+        raise KeyError("password=%s" % PASSWORD)
+
+    result = run_module(monkeypatch, capsys, work)
+    assert PASSWORD not in json.dumps(result)
+    assert "KeyError" in result["msg"]
+
+
+def test_expected_failures_stay_a_message_without_traceback(monkeypatch, capsys):
+    def work(moodle):
+        raise LoginFailedError("Moodle refused the login of admin.", errorcode="invalidlogin")
+
+    result = run_module(monkeypatch, capsys, work)
+    assert result["msg"].startswith("Moodle refused the login of admin.")
+    assert result["errorcode"] == "invalidlogin"
+    assert "exception" not in result
