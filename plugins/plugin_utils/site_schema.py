@@ -1,0 +1,296 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The JSON Schema (draft 2020-12) of a site description (the ``moodle_site`` variable), kept as Python data so
+that controller-side plugins import it; ``tools/schema_doc.py`` exports it as ``meta/moodle_site.schema.json`` and
+renders ``docs/site-description.md`` from it (tests check both are current).
+
+Each section's items take the options of one module (``x-moodleops-module``), minus the connection options; a key
+that is a module option under another name says so with ``x-moodleops-option``; keys the module does not have are
+marked ``x-moodleops-extension`` and explained (tests/unit/test_site_schema.py compares all this with the modules'
+argument specs). Standard-library only: no imports."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+SCHEMA_ID = "https://github.com/moodleops/auth/blob/main/meta/moodle_site.schema.json"
+
+# The order in which the sections are applied (and listed in docs).
+SECTION_ORDER = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin")
+
+# Keys whose values are secrets: never shown in a validation problem.
+SECRET_KEYS = ("password", "secret", "user_password", "token")
+# auth plugin settings named like a secret (moodle_auth_plugin's own rule).
+SECRET_SETTING_PATTERN = r"(^|_)(apikey|secret|password|passwd|pw|bind_pw|token)$"
+
+# moodle_user's ``profile`` keys: the standard fields of the user form (plugins/module_utils/useradmin.py
+# PROFILE_FIELDS) and custom profile fields as profile_field_<shortname>.
+USER_PROFILE_FIELDS = ("city", "country", "lang", "timezone", "description", "institution", "department", "phone1",
+                       "phone2", "address", "maildisplay", "moodlenetprofile", "imagealt", "firstnamephonetic",
+                       "lastnamephonetic", "middlename", "alternatename")
+
+# Columns of Moodle's user table that auth_apilogin writes (plugins/module_utils/apilogin.py SETTABLE_FIELDS).
+APILOGIN_USER_FIELDS = (
+    "auth", "confirmed", "policyagreed", "suspended", "mnethostid", "username", "idnumber", "firstname", "lastname",
+    "email", "emailstop", "phone1", "phone2", "institution", "department", "address", "city", "country", "lang",
+    "theme", "timezone", "description", "descriptionformat", "mailformat", "maildigest", "maildisplay",
+    "autosubscribe", "trackforums", "calendartype", "imagealt", "lastnamephonetic", "firstnamephonetic",
+    "middlename", "alternatename",
+)
+
+CONTEXT_LEVELS = ["system", "user", "category", "course", "module", "block"]
+PERMISSIONS = ["allow", "prevent", "prohibit", "inherit"]
+
+
+def _str(description, **extra):
+    schema = {"type": "string", "description": description}
+    schema.update(extra)
+    return schema
+
+
+def _bool(description, **extra):
+    schema = {"type": "boolean", "description": description}
+    schema.update(extra)
+    return schema
+
+
+def _strings(description, **extra):
+    schema = {"type": "array", "items": {"type": "string"}, "description": description}
+    schema.update(extra)
+    return schema
+
+
+def _enum(choices, description, **extra):
+    schema = {"type": "string", "enum": list(choices), "description": description}
+    schema.update(extra)
+    return schema
+
+
+def _item(module, description, properties, required=(), **extra):
+    schema = {
+        "type": "object",
+        "description": description,
+        "x-moodleops-module": module,
+        "additionalProperties": False,
+        "properties": properties,
+    }
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+WEBSERVICES = _item(
+    "moodleops.auth.moodle_webservice_enable",
+    "Web services, their protocols and the mobile web service (one moodle_webservice_enable task).",
+    {
+        "enabled": _bool("Web services on (true) or off (false): the module's state present/absent.",
+                         default=True, **{"x-moodleops-option": "state",
+                                          "x-moodleops-values": {"true": "present", "false": "absent"}}),
+        "protocols": _strings("Protocols to enable (rest, soap); others are left alone unless exclusive.",
+                              default=["rest"]),
+        "exclusive": _bool("Disable every enabled protocol that protocols does not list.", default=False),
+        "mobile": _bool("The mobile web service on or off; omitted leaves it untouched."),
+        "services": _strings("External services to ensure enabled, by shortname (or by name for services that "
+                             "have none).", default=[]),
+    },
+)
+
+USER = _item(
+    "moodleops.auth.moodle_user",
+    "A local Moodle account (one moodle_user task each).",
+    {
+        "username": _str("The account's username (lower case, as Moodle stores it)."),
+        "state": _enum(["present", "absent", "suspended"],
+                       "present: exists with these fields and active; suspended: exists and suspended; "
+                       "absent: deleted.", default="present"),
+        "auth": _str("The account's authentication plugin (webservice for token-only service accounts).",
+                     default="manual"),
+        "firstname": _str("First name; needed to create the account."),
+        "lastname": _str("Last name; needed to create the account."),
+        "email": _str("Email address; needed to create the account."),
+        "password": _str("The account's password (a secret: use a vault variable). Set at creation, or on every "
+                         "run with update_password: always. Not for auth plugins without passwords (webservice)."),
+        "update_password": _enum(["on_create", "always"], "When password is set.", default="on_create"),
+        "idnumber": _str("The ID number."),
+        "profile": {
+            "type": "object",
+            "description": "Other fields of the user form: the standard ones below and custom profile fields as "
+                           "profile_field_<shortname>.",
+            "properties": dict((name, {"type": ["string", "integer", "null"], "description": "Profile field %s." % name})
+                               for name in USER_PROFILE_FIELDS),
+            "patternProperties": {
+                "^profile_field_[A-Za-z0-9_]+$": {"type": ["string", "integer", "boolean", "null"],
+                                                  "description": "A custom profile field."},
+            },
+            "additionalProperties": False,
+        },
+        "force_password_change": _bool("Ask the user to change the password at the next login."),
+    },
+    required=["username"],
+)
+
+ROLE = _item(
+    "moodleops.auth.moodle_role",
+    "A role, its capabilities and who holds it at system level (one moodle_role task each).",
+    {
+        "shortname": _str("The role's short name (unique), which finds it."),
+        "name": _str("The role's full name; for a new role the short name when omitted."),
+        "description": _str("The role's description."),
+        "archetype": _str("The role archetype (manager, user, ...); an empty string for none."),
+        "context_levels": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(CONTEXT_LEVELS)},
+            "description": "Where the role can be assigned (a role for users needs system).",
+        },
+        "capabilities": {
+            "type": "object",
+            "description": "Capability name (component/area:name) to permission.",
+            "default": {},
+            "propertyNames": {"pattern": "^[^/:\\s]+/[^/:\\s]+:[^/:\\s]+$",
+                              "x-moodleops-message": "is not a capability name (component/area:name)"},
+            "additionalProperties": {"type": "string", "enum": list(PERMISSIONS)},
+        },
+        "exclusive": _bool("Set every capability not in capabilities back to inherit.", default=False),
+        "users": _strings("Usernames that hold the role at system context (exactly these, or at least these "
+                          "with append)."),
+        "append": _bool("Only add users; never unassign anyone.", default=False),
+        "state": _enum(["present", "absent"], "present creates or updates the role; absent deletes it.",
+                       default="present"),
+    },
+    required=["shortname"],
+)
+
+SERVICE = _item(
+    "moodleops.auth.moodle_external_service",
+    "An external service (one moodle_external_service task each). Needs name or shortname.",
+    {
+        "name": _str("The service's name (unique on the site); needed to create a service."),
+        "shortname": _str("The service's shortname (set only at creation)."),
+        "state": _enum(["present", "absent"], "present creates or updates the service; absent deletes it.",
+                       default="present"),
+        "enabled": _bool("Whether the service is enabled; omitted: a new service is enabled, an existing one is "
+                         "left as it is."),
+        "functions": _strings("Web service function names (exactly these, or at least these with append)."),
+        "append": _bool("Only add functions and authorised_users; never remove any.", default=False),
+        "restricted_users": _bool("Only authorised users may use the service."),
+        "authorised_users": _strings("Usernames authorised on a restricted service."),
+        "required_capability": _str("A capability users need to use the service; an empty string for none."),
+        "can_download_files": _bool("Users can download files through the service."),
+        "can_upload_files": _bool("Users can upload files through the service."),
+    },
+    anyOf=[{"required": ["shortname"]}, {"required": ["name"]}],
+)
+
+TOKEN = _item(
+    "moodleops.auth.moodle_token",
+    "A web service token of a user for a service (one moodle_token task each; the key user@service#name must be "
+    "unique).",
+    {
+        "user": _str("Username of the token's owner."),
+        "service": _str("The external service, by shortname (or by name for services that have none)."),
+        "state": _enum(["present", "rotated", "absent"],
+                       "present ensures a token exists; rotated replaces it (always a change); absent deletes it.",
+                       default="present"),
+        "method": _enum(["admin", "login"], "admin: the admin token page; login: login/token.php with "
+                                            "user_password.", default="admin"),
+        "user_password": _str("The password of user, for method: login (a secret: use a vault variable)."),
+        "name": _str("The token's name (Moodle 4.3 and later); part of the token's key."),
+        "ip_restriction": _str("IP addresses or ranges allowed to use the token (10.0.0.0/8,192.0.2.1)."),
+        "valid_until": _str("Expiry, as a date (YYYY-MM-DD) or a number of seconds from now; omitted: none."),
+        "token_store": _str("The JSON file keeping created token values, on the host that runs the module.",
+                            default="~/.ansible/moodleops.auth/tokens.json"),
+        "verify": _bool("Prove a new token works with core_webservice_get_site_info.", default=True),
+    },
+    required=["user", "service"],
+)
+
+AUTH_PLUGIN = _item(
+    "moodleops.auth.moodle_auth_plugin",
+    "An auth plugin (one moodle_auth_plugin task each). The list order is the site's auth order of the enabled "
+    "ones.",
+    {
+        "name": _str("The plugin's name without auth_ (userkey, apilogin, cas, ...)."),
+        "state": _enum(["enabled", "disabled", "absent"],
+                       "enabled or disabled; absent means disabled (a plugin cannot be uninstalled over HTTP); "
+                       "omitted leaves it as it is (settings only).",
+                       **{"x-moodleops-extension": {"choices": ["absent"], "means": "disabled"}}),
+        "position": {"type": "integer", "minimum": 1,
+                     "description": "Place in the order of enabled plugins, 1 being the first (needs state: "
+                                    "enabled); by default the place in this list."},
+        "settings": {
+            "type": "object",
+            "description": "The plugin's settings by name (the part after auth_<name>/); secret ones (apikey, "
+                           "anything named like a password or secret) belong in vault variables.",
+            "default": {},
+            "additionalProperties": {"type": ["string", "integer", "number", "boolean"]},
+        },
+    },
+    required=["name"],
+)
+
+_APILOGIN_COLUMN = {"type": ["string", "integer", "boolean"]}
+
+APILOGIN_USER = {
+    "type": "object",
+    "description": "A user as columns of Moodle's user table; must hold the match_field.",
+    "additionalProperties": False,
+    "properties": dict(
+        [(name, dict(_APILOGIN_COLUMN, description="User column %s." % name)) for name in APILOGIN_USER_FIELDS]
+        + [("id", {"type": "integer", "description": "The user's id (only with match_field: id)."}),
+           ("state", _enum(["present", "absent", "suspended"],
+                           "present: exists with these fields; suspended: the same, and suspended; absent: deleted.",
+                           default="present", **{"x-moodleops-option": "state"}))]),
+}
+
+APILOGIN = _item(
+    "moodleops.auth.moodle_apilogin_user",
+    "Users through auth_apilogin's signed API, in bulk (moodle_apilogin_user tasks with users, one per state).",
+    {
+        "secret": _str("The plugin's apikey (a secret: use a vault variable); MOODLE_APILOGIN_SECRET when "
+                       "omitted."),
+        "match_field": _enum(["id", "username", "email", "idnumber"], "The column that identifies a user.",
+                             default="username"),
+        "stop_on_error": _bool("Stop at the first user whose writes fail.", default=False),
+        "users": dict(_strings("The users."), items=APILOGIN_USER),
+    },
+    required=["users"],
+    allOf=[
+        {"if": {"properties": {"match_field": {"const": field}},
+                "required": ["match_field"]},
+         "then": {"properties": {"users": {"items": {"required": [field]}}}}}
+        for field in ("id", "email", "idnumber")
+    ] + [
+        {"if": {"not": {"required": ["match_field"]}},
+         "then": {"properties": {"users": {"items": {"required": ["username"]}}}}},
+        {"if": {"properties": {"match_field": {"const": "username"}},
+                "required": ["match_field"]},
+         "then": {"properties": {"users": {"items": {"required": ["username"]}}}}},
+    ],
+)
+
+
+def _list(description, item):
+    return {"type": "array", "description": description, "items": item}
+
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
+    "title": "moodle_site",
+    "description": ("A Moodle site's authentication side as desired state (the moodle_site variable). Sections are "
+                    "applied in this order: %s. Every list item takes state: absent." % ", ".join(SECTION_ORDER)),
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "webservices": WEBSERVICES,
+        "users": _list("Local accounts (moodle_user).", USER),
+        "roles": _list("Roles (moodle_role).", ROLE),
+        "services": _list("External services (moodle_external_service).", SERVICE),
+        "tokens": _list("Web service tokens (moodle_token).", TOKEN),
+        "auth_plugins": _list("Auth plugins (moodle_auth_plugin); the order of the enabled ones is the site's "
+                              "auth order.", AUTH_PLUGIN),
+        "apilogin": APILOGIN,
+    },
+}
