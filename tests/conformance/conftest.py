@@ -19,3 +19,14 @@ def pytest_configure(config):
     path = config.getoption("--moodle-fixtures", default=None)
     if path:
         os.environ["MOODLE_FIXTURES"] = path
+
+
+# Summary lines of the simulator replays run in this session (test_conformance appends them).
+SUMMARIES = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if SUMMARIES:
+        terminalreporter.write_sep("-", "simulator conformance (the simulator replayed against real recordings)")
+        for line in SUMMARIES:
+            terminalreporter.write_line(line)

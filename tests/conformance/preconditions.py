@@ -75,4 +75,6 @@ STEPS: dict[str, list[tuple[str, object]]] = {
     "f17-tokens-report-page1": [("proposed", ("/__sim__/token", {"tokens": _bulk_tokens()}))],
     "f20-admin-index-new-settings": [("proposed", ("/__sim__/php_extension", {"ldap": True}))],
     "f21-manageenrols": [("proposed", ("/__sim__/php_extension", {"ldap": False}))],
+    # third session: the lab's reset.sh (only guest and admin; svc_manual gets id 3, ci_bot 4)
+    "f23-admin-login-get": [("reset_bare", {})],
 }

@@ -1,6 +1,7 @@
 """Replay the recorded exchanges in order against a live site and compare."""
 from __future__ import annotations
 
+import email.utils
 import http.client
 import json
 from collections import defaultdict
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 
 from .extract import compare, features
 from .fixtures import Exchange, Message, load_exchanges, recorded_root
-from .flows import REQUIRED_FLOWS
+from .flows import REQUIRED_FLOWS, required_flows
 from .preconditions import STEPS
 from .subst import Substitutions
 from .unmodelled import UNMODELLED
@@ -92,6 +93,8 @@ def run_steps(ctl: ControlAPI, ex: Exchange, gaps: list[str]) -> None:
                 status, data = ctl.call("/__sim__/reset", {"state": "fresh"})
         elif kind == "proposed":
             path, body = payload
+            if path == "/__sim__/token":
+                body = _tokens_at_recorded_time(body, ex)
             status, data = ctl.call(path, body)
             if status >= 300:
                 gaps.append(f"{where}: {path} not available ({status}); state differs from the recording")
@@ -100,6 +103,23 @@ def run_steps(ctl: ControlAPI, ex: Exchange, gaps: list[str]) -> None:
             status, data = ctl.call(f"/__sim__/{kind}", payload)
         if status >= 300 or (kind == "cfg" and isinstance(data, dict) and data.get("exit", 0) != 0):
             gaps.append(f"{where}: {kind} {json.dumps(payload)[:120]} -> {status} {str(data)[:120]}")
+
+
+def _tokens_at_recorded_time(body: dict, ex: Exchange) -> dict:
+    """``validuntil_days`` counted from the recorded ``Date`` of the exchange the tokens precede (not from the
+    live clock): tokens created by the replayed forms carry the recorded absolute dates, so both sort as recorded."""
+    date = ex.response().header("Date")
+    if not date:
+        return body
+    t0 = int(email.utils.parsedate_to_datetime(date).timestamp())
+    out = []
+    for t in body.get("tokens", []):
+        t = dict(t)
+        days = t.pop("validuntil_days", None)
+        if days is not None and "validuntil" not in t:
+            t["validuntil"] = t0 + int(days) * 86400 if days else 0
+        out.append(t)
+    return dict(body, tokens=out)
 
 
 # --------------------------------------------------------------------------- results
@@ -121,12 +141,14 @@ class Report:
     gaps: list[str] = field(default_factory=list)
     fixtures: str = ""
     learnt: list = field(default_factory=list)    # (kind, recorded, live) substitutions
+    required: set = field(default_factory=lambda: set(REQUIRED_FLOWS))   # the gate of the replayed release
 
     @property
     def matched(self) -> int:
         return sum(r.ok for r in self.results)
 
-    def failing(self, flows: set[int] = REQUIRED_FLOWS) -> list[Result]:
+    def failing(self, flows: set[int] | None = None) -> list[Result]:
+        flows = self.required if flows is None else flows
         return [r for r in self.results if r.ex.flow in flows and not r.ok]
 
     def summary(self) -> str:
@@ -144,7 +166,7 @@ class Report:
         row = []
         for flow in sorted(by_flow):
             rs = by_flow[flow]
-            mark = "*" if flow in REQUIRED_FLOWS else " "
+            mark = "*" if flow in self.required else " "
             row.append(f"{mark}f{flow:02d} {sum(r.ok for r in rs)}/{len(rs)}")
         for i in range(0, len(row), 8):
             lines.append("  " + "  ".join(row[i:i + 8]))
@@ -172,7 +194,7 @@ class Report:
             lines += [f"  {g}" for g in self.gaps]
         req = self.failing()
         lines.append("")
-        lines.append(f"required flows {sorted(REQUIRED_FLOWS)}: "
+        lines.append(f"required flows {sorted(self.required)}: "
                      + ("all match" if not req else f"{len(req)} exchanges do not match"))
         return "\n".join(lines)
 
@@ -223,4 +245,5 @@ def run_against_simulator(folder, **kw) -> Report:
     with Simulator(state="fresh", moodle=moodle_of(folder)) as sim:
         report = replay(exchanges, sim.url, **kw)
     report.fixtures = str(folder)
+    report.required = set(required_flows(moodle_of(folder)))
     return report

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from .extract import compare, content_type, features, json_key_paths, location_shape
+from .extract import compare, compare_select, content_type, features, json_key_paths, location_shape
 from .fixtures import RECORDED_WWWROOT, Message, fixtures_dir, load_exchanges
-from .flows import REQUIRED_FLOWS
+from .conftest import SUMMARIES
+from .flows import REQUIRED_FLOWS, REQUIRED_FLOWS_51
 from .replay import replay
 from .stub import StubSite
 from .subst import Substitutions
@@ -148,6 +149,12 @@ def test_harness_detects_damage(exchanges):
 
 
 # --------------------------------------------------------------------------- the real thing
+def _summary_line(report, folder) -> str:
+    required = [r for r in report.results if r.ex.flow in report.required]
+    return (f"{report.summary()} [{folder.name}]; required flows {sum(r.ok for r in required)}/{len(required)} "
+            f"exchanges match")
+
+
 @needs_fixtures
 def test_conformance_required_flows():
     try:
@@ -158,6 +165,86 @@ def test_conformance_required_flows():
 
     report = run_against_simulator(FIXTURES)
     print(report.render())
+    SUMMARIES.append(_summary_line(report, FIXTURES))
     failing = report.failing(REQUIRED_FLOWS)
     assert not failing, "required flows differ from the recording:\n" + "\n".join(
+        f"  {r.ex.name}: {r.error or '; '.join(r.diffs)}" for r in failing)
+
+
+# --------------------------------------------------------------------------- deeper page checks
+def _damaged(ex, old: bytes, new: bytes, count: int = 1):
+    """Features of a recorded response with ``old`` replaced by ``new`` (``count`` times)."""
+    msg = ex.response()
+    assert msg.body.count(old) >= count, old
+    return features(Message(msg.first_line, msg.headers, msg.body.replace(old, new, count)), ROOTS)
+
+
+@needs_fixtures
+def test_detects_missing_empty_option(exchanges):
+    """The bug that shipped: fids[] without its leading <option value=""> (the client did int(''))."""
+    ex = exchanges[49]
+    assert ex.short == "f06-functions-add-form"
+    bad = _damaged(ex, b'<option value="" >No selection</option>', b"")
+    d = compare(feat(ex), bad)
+    assert any(x.startswith("form post /admin/webservice/service_functions.php:") and
+               "select fids[]: missing option ''" in x for x in d), d
+    # ids that differ but keep their labels and positions are not a difference (dynamic ids)
+    rec = feat(ex)
+    key = "post /admin/webservice/service_functions.php"
+    shifted = [(str(int(v) + 1000) if v.isdigit() else v, l) for v, l in rec.forms[key]["selects"]["fids[]"][0]]
+    assert compare_select("fids[]", rec.forms[key]["selects"]["fids[]"], (tuple(shifted),)) == []
+
+
+@needs_fixtures
+def test_detects_vanished_hidden_field(exchanges):
+    ex = exchanges[29]
+    bad = _damaged(ex, b'<input type="hidden" name="sesskey" value="WZ02GDxhd9">\n', b"\n", count=2)
+    d = compare(feat(ex), bad)
+    assert any("hidden missing sesskey" in x for x in d), d
+
+
+@needs_fixtures
+def test_detects_changed_input_type(exchanges):
+    ex = exchanges[1]
+    bad = _damaged(ex, b'<input type="password" name="password" id="password"',
+                   b'<input type="text" name="password" id="password"')
+    d = compare(feat(ex), bad)
+    assert "form post /login/index.php: type password input:password != input:text" in d, d
+    assert not any(x.startswith("form fields") for x in d)       # same names: only the new check sees it
+
+
+@needs_fixtures
+def test_detects_missing_row_link(exchanges):
+    ex = exchanges[45]
+    bad = _damaged(ex, b'<a href="http://127.0.0.1:8080/admin/webservice/service_users.php?id=2">Authorised users</a>',
+                   b"Authorised users")
+    d = compare(feat(ex), bad)
+    assert any(x.startswith("table #builtinservices: rows missing") and "service_users.php?id" in x for x in d), d
+
+
+@needs_fixtures
+def test_table_and_form_extraction(exchanges):
+    f = feat(exchanges[45])
+    assert f.tables["#customservices"]["headers"] == ("External service", "Delete", "Functions", "Users", "Edit")
+    assert f.tables["#customservices"]["rows"] == ((),)                    # the empty tbody row
+    t = feat(exchanges[72]).tables["table.generaltable[1]"]
+    assert t["headers"][-1] == ""                                          # sr-only "Actions" is not a header text
+    assert ("", "/admin/webservice/tokens.php", ("action", "tokenid")) in t["rows"][0]
+    assert feat(exchanges[49]).forms["post /admin/webservice/service_functions.php"]["submits"] == (
+        ("cancel", "Cancel"), ("submitbutton", "Add functions"))
+
+
+@needs_fixtures
+def test_conformance_required_flows_51():
+    """The same gate against the moodle-5.1.3 recordings (Simulator(moodle="5.1")), REQUIRED_FLOWS_51."""
+    folder = FIXTURES.parent / "moodle-5.1.3"
+    if not (folder / "index.json").is_file():
+        pytest.skip(f"no moodle-5.1.3 fixtures next to {FIXTURES}")
+    from .replay import run_against_simulator
+
+    report = run_against_simulator(folder)
+    print(report.render())
+    SUMMARIES.append(_summary_line(report, folder))
+    failing = report.failing(REQUIRED_FLOWS_51)
+    assert not failing, "required 5.1 flows differ from the recording:\n" + "\n".join(
         f"  {r.ex.name}: {r.error or '; '.join(r.diffs)}" for r in failing)

@@ -56,6 +56,13 @@ def handle(sim, method, path, body):
                 for key in ("idnumber", "suspended"):
                     if key in req:
                         u[key] = req[key]
+                for key in ("city", "country", "timezone", "lang", "description", "institution", "department",
+                            "phone1", "phone2", "address", "firstaccess", "lastaccess", "confirmed"):
+                    if key in req:      # user profile fields (f23)
+                        u[key] = req[key]
+                if isinstance(req.get("preferences"), dict):
+                    state.user_prefs.setdefault(u["id"], {}).update(
+                        dict((str(k), str(v)) for k, v in req["preferences"].items()))
             return _json({"id": u["id"]})
         if path == "/__sim__/maintenance" and method == "POST":
             mode = req.get("mode", "off")

@@ -26,11 +26,13 @@ def mcfg(state, session, userid):
     return php_json(cfg)
 
 
-def notification_html(kind, text):
+def notification_html(kind, text, is51=False):
+    """A dismissible alert; 5.1 (Bootstrap 5): data-bs-dismiss, no "x" text, visually-hidden (5.1.3 320)."""
+    close = ('data-bs-dismiss="alert"><span class="visually-hidden">' if is51 else
+             'data-dismiss="alert"><span aria-hidden="true">&times;</span><span class="sr-only">')
     return ('<div class="alert alert-%s alert-block fade in alert-dismissible" role="alert" '
             'data-aria-autofocus="true">\n    %s\n    <button type="button" class="btn-close" '
-            'data-dismiss="alert"><span aria-hidden="true">&times;</span>'
-            '<span class="sr-only">Dismiss this notification</span></button>\n</div>' % (kind, esc(text)))
+            '%sDismiss this notification</span></button>\n</div>' % (kind, esc(text), close))
 
 
 def user_contextid(user):
@@ -46,7 +48,8 @@ def editmode_form(wwwroot, sesskey, pageurl, contextid):
             'id="editingswitch" data-context="%(c)d" data-pageurl="%(u)s"><label class="form-check-label" '
             'for="editingswitch">Edit mode</label></div>'
             '<input type="hidden" name="sesskey" value="%(k)s"><input type="hidden" name="pageurl" value="%(u)s">'
-            '<input type="hidden" name="context" value="%(c)d"></form>'
+            '<input type="hidden" name="context" value="%(c)d"><noscript><input type="submit" value="Set mode">'
+            '</noscript></form>'
             % dict(w=wwwroot, k=esc(sesskey), u=esc(pageurl), c=contextid))
 
 
@@ -86,7 +89,7 @@ def page(ctx, title, main, status=200, bodyid="page-site-index", heading=None, r
         navforms += admin_search_form(wwwroot)
     notes = ""
     if show_notifications and session is not None and session.notifications:
-        notes = "".join(notification_html(k, t) for k, t in session.notifications)
+        notes = "".join(notification_html(k, t, ctx.state.moodle.is51) for k, t in session.notifications)
         session.notifications = []
     if user:
         usermenu = ('<div class="usermenu" data-region="usermenu"><span class="userbutton">'
@@ -188,9 +191,9 @@ def error_page(ctx, message, errorcode, module="error", continueurl=None, status
     """A fatal error page as print_error()/moodle_exception renders it: 404 + p.errormessage."""
     wwwroot = ctx.state.wwwroot
     main = ('<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">'
-            '<p class="errormessage">%s</p><p class="errorcode"><a href="https://docs.moodle.org/405/en/error/%s/%s">'
+            '<p class="errormessage">%s</p><p class="errorcode"><a href="https://docs.moodle.org/%s/en/error/%s/%s">'
             'More information about this error</a></p></div><div class="continuebutton">%s</div>'
-            % (esc(message), esc(module), esc(errorcode), single_button(continueurl or wwwroot + "/", "Continue")))
+            % (esc(message), ctx.state.moodle.docs, esc(module), esc(errorcode), single_button(continueurl or wwwroot + "/", "Continue")))
     return page(ctx, "Error | lab", main, status=status, bodyid="page-error", pageurl=wwwroot + "/")
 
 

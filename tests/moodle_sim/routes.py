@@ -2,6 +2,7 @@
 from .pages import admin_settings, ajax, auth, login, protocols, rest, services, tokenphp, tokens
 from .pages import apilogin, eduauth, lti, userkey
 from .pages import roles, service_user_settings
+from .pages import user_edit, user_list
 from .pages.common import require_admin
 from .html import page
 
@@ -48,4 +49,6 @@ ROUTES = {
     "/admin/roles/check.php": roles.check_php,
     "/user/selector/search.php": roles.search_php,
     "/admin/webservice/service_user_settings.php": service_user_settings.service_user_settings_php,
+    "/admin/user.php": user_list.user_php,
+    "/user/editadvanced.php": user_edit.editadvanced_php,
 }

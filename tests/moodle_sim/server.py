@@ -108,8 +108,8 @@ class Ctx(object):
 def error500_response(ctx):
     main = ('<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">'
             '<p class="errormessage">Error reading from database</p><p class="errorcode">'
-            '<a href="https://docs.moodle.org/405/en/error/moodle/dmlreadexception">More information about this error'
-            '</a></p></div>')
+            '<a href="https://docs.moodle.org/%s/en/error/moodle/dmlreadexception">More information about this error'
+            '</a></p></div>' % ctx.state.moodle.docs)
     return page(ctx, "Error | lab", main, status=500, bodyid="page-error")
 
 

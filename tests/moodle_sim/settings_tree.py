@@ -1,6 +1,7 @@
 """The admin settings tree the simulator knows: sections, settings, their HTML names and defaults.
 
 Names, types and defaults follow the recorded 4.5.6 pages (fixtures 029, 036, 082, 121, 133)."""
+from . import userdata  # countries / timezones of the enrol_lti settings (data module)
 
 
 class Setting(object):
@@ -27,8 +28,9 @@ class Setting(object):
 
 
 class Section(object):
-    def __init__(self, name, title, settings, kind="settings", parents=("Administration",)):
+    def __init__(self, name, title, settings, kind="settings", parents=("Administration",), until=None):
         self.name = name
+        self.until = until                  # last release that has it ("4.5": gone in 5.1, 5.1.3 353)
         self.title = title
         self.settings = settings
         self.kind = kind                    # settings | protocols | services | manageauths
@@ -37,6 +39,13 @@ class Section(object):
 
 def _cb(component, name, label, default, description=""):
     return Setting(component, name, "checkbox", label, default, description=description)
+
+
+def _since(release, settings):
+    """Settings that exist only from that Moodle release on (5.1.3 121: s__enableforgotpasswordrecaptcha)."""
+    for s in settings:
+        s.since = release
+    return settings
 
 
 YESNO = [("0", "No"), ("1", "Yes")]
@@ -97,6 +106,9 @@ MANAGEAUTHS_SETTINGS = [
     Setting("", "denyemailaddresses", "text", "Denied email domains", ""),
     _cb("", "verifychangedemail", "Restrict domains when changing email", "1"),
     Setting("", "enableloginrecaptcha", "select", "Enable reCAPTCHA on login page", "0", YESNO),
+] + _since("5.1", [
+    _cb("", "enableforgotpasswordrecaptcha", "Enable reCAPTCHA for forgot password", "0"),     # 5.1.3 121
+]) + [
     Setting("", "recaptchapublickey", "text", "reCAPTCHA site key", ""),
     Setting("", "recaptchaprivatekey", "text", "reCAPTCHA secret key", ""),
     Setting("", "loginpasswordtoggle", "select", "Password visibility toggle", "2",
@@ -133,7 +145,17 @@ def _needs(extension, settings):
     return settings
 
 
+def in_release(moodle, item):
+    """Whether a setting or section exists in the emulated release (``since`` / ``until`` = last release)."""
+    since, until = getattr(item, "since", None), getattr(item, "until", None)
+    if since == "5.1" and not moodle.is51:
+        return False
+    return not (until == "4.5" and moodle.is51)
+
+
 def available(state, setting):
+    if not in_release(state.moodle, setting):
+        return False
     ext = getattr(setting, "requires", None)
     return not ext or bool(getattr(state, "php_extensions", {}).get(ext))
 
@@ -192,6 +214,8 @@ for _f, _label in USERKEY_LOCK_FIELDS:
         Setting("auth_cas", "field_lock_" + _f, "select", "Lock value (%s)" % _label, "unlocked", LOCK),
     ]
 CAS_SETTINGS = CAS_SERVER_SETTINGS + CAS_FIELD_SETTINGS
+for _s in CAS_SETTINGS:
+    _s.until = "4.5"                # auth_cas is not in 5.1 core (5.1.3 353)
 
 HTTPSECURITY_SETTINGS = [
     _cb("", "cookiesecure", "Secure cookies only", "1"),
@@ -211,10 +235,74 @@ ENROL_LTI_SETTINGS = [
             [("0", "Hidden"), ("1", "Visible to everyone"), ("2", "Visible to course participants")]),
     Setting("enrol_lti", "city", "text", "City/town", ""),
     Setting("enrol_lti", "country", "select", "Select a country", "",
-            [("", "Select a country"), ("AT", "Austria"), ("DE", "Germany"), ("GB", "United Kingdom")]),
-    Setting("enrol_lti", "timezone", "select", "Timezone", "99", [("99", "Server timezone"), ("UTC", "UTC")]),
+            [("", "Select a country...")] + list(userdata.COUNTRIES)),     # every country, as 378 shows
+    Setting("enrol_lti", "timezone", "select", "Timezone", "99",
+            [(z, z) for z in userdata.TIMEZONES] + [("99", "Server timezone (Europe/London)")]),
     Setting("enrol_lti", "lang", "select", "Language", "en", [("en", "English")]),
     Setting("enrol_lti", "institution", "text", "Institution", ""),
+]
+
+# Site security settings (f23 430 / 409); kinds: duration / filesize ([v] + [u] unit select, stored in seconds /
+# bytes), multicheckbox (hidden [xxxxx] + one checkbox per option, stored comma-separated), password (passwordunmask)
+DURATION_UNITS = [("604800", "weeks"), ("86400", "days"), ("3600", "hours"), ("60", "minutes"), ("1", "seconds")]
+FILESIZE_UNITS = [("1073741824", "GB"), ("1048576", "MB"), ("1024", "KB"), ("1", "bytes")]
+SITEPOLICIES_SETTINGS = [
+    _cb("", "protectusernames", "Protect usernames", "1"),
+    _cb("", "forcelogin", "Force users to log in", "0"),
+    _cb("", "forceloginforprofiles", "Force users to log in for profiles", "1"),
+    _cb("", "forceloginforprofileimage", "Force users to log in to view user pictures", "0"),
+    _cb("", "opentowebcrawlers", "Open to search engines", "0"),
+    Setting("", "allowindexing", "select", "Allow indexing by search engines", "0",
+            [("0", "Everywhere except login and signup pages"), ("1", "Everywhere"), ("2", "Nowhere")]),
+    Setting("", "profileroles", "multicheckbox", "Profile visible roles", "5,4,3",
+            [("1", "Manager"), ("2", "Course creator"), ("3", "Teacher"), ("4", "Non-editing teacher"),
+             ("5", "Student"), ("6", "Guest"), ("7", "Authenticated user"), ("8", "Authenticated user on site home")]),
+    Setting("", "maxbytes", "select", "Maximum uploaded file size", "0",
+            [("0", "Site upload limit (100 MB)")] + [(str(n * 1048576), "%d MB" % n) for n in (100, 50, 20, 10, 5, 2, 1)]
+            + [(str(n * 1024), "%d KB" % n) for n in (500, 100, 50, 10)]),
+    Setting("", "userquota", "filesize", "Private files space", "104857600", FILESIZE_UNITS),
+    _cb("", "allowobjectembed", "Allow EMBED and OBJECT tags", "0"),
+    _cb("", "enabletrusttext", "Enable trusted content", "0"),
+    Setting("", "maxeditingtime", "select", "Maximum time to edit posts", "1800",
+            [(str(m * 60), "%d minutes" % m) for m in (1, 5, 15, 30, 45, 60)]),
+    _cb("", "extendedusernamechars", "Allow extended characters in usernames", "0"),
+    _cb("", "keeptagnamecase", "Keep tag name casing", "1"),
+    _cb("", "profilesforenrolledusersonly", "Profiles for enrolled users only", "1"),
+    _cb("", "cronclionly", "Cron execution via command line only", "1"),
+    Setting("", "cronremotepassword", "password", "Cron password for remote access", ""),
+    _cb("tool_task", "enablerunnow", "Allow tasks to be run from the web interface", "1"),
+    Setting("", "lockoutthreshold", "select", "Account lockout threshold", "0",
+            [("0", "No")] + [(str(n), str(n)) for n in (3, 5, 7, 10, 20, 30, 50, 100)]),
+    Setting("", "lockoutwindow", "duration", "Account lockout observation window", "1800", DURATION_UNITS),
+    Setting("", "lockoutduration", "duration", "Account lockout duration", "1800", DURATION_UNITS),
+    _cb("", "passwordpolicy", "Password policy", "1"),
+    Setting("", "minpasswordlength", "text", "Password length", "8"),
+    Setting("", "minpassworddigits", "text", "Digits", "1"),
+    Setting("", "minpasswordlower", "text", "Lowercase letters", "1"),
+    Setting("", "minpasswordupper", "text", "Uppercase letters", "1"),
+    Setting("", "minpasswordnonalphanum", "text", "Non-alphanumeric characters", "1"),
+    Setting("", "maxconsecutiveidentchars", "text", "Consecutive identical characters", "0"),
+    _cb("", "passwordpolicycheckonlogin", "Check password on login", "0"),
+    Setting("", "passwordreuselimit", "text", "Password rotation limit", "0"),
+    Setting("", "pwresettime", "select", "Maximum time to validate password reset request", "1800",
+            [(str(m * 60), "%d minutes" % m) for m in (5, 15, 30, 45, 60, 120, 240)]),
+    _cb("", "passwordchangelogout", "Log out after password change", "1"),
+    _cb("", "passwordchangetokendeletion", "Remove web service access tokens after password change", "0"),
+    Setting("", "tokenduration", "duration", "User created token duration", "7257600", DURATION_UNITS),
+    _cb("", "groupenrolmentkeypolicy", "Group enrolment key policy", "1"),
+    _cb("", "disableuserimages", "Disable user profile images", "0"),
+    _cb("", "emailchangeconfirmation", "Email change confirmation", "1"),
+    Setting("", "rememberusername", "select", "Remember username", "2", [("1", "Yes"), ("0", "No"), ("2", "optional")]),
+    _cb("", "strictformsrequired", "Strict validation of required fields", "0"),
+    Setting("adminpresets", "sensiblesettings", "textarea", "Sensible settings",
+            "recaptchapublickey@@none, recaptchaprivatekey@@none, googlemapkey3@@none, secretphrase@@url, "
+            "cronremotepassword@@none, smtpuser@@none, smtppass@@none, proxypassword@@none, quizpassword@@quiz, "
+            "allowedip@@none, blockedip@@none, dbpass@@logstore_database, messageinbound_hostpass@@none, "
+            "bind_pw@@auth_cas, pass@@auth_db, bind_pw@@auth_ldap, dbpass@@enrol_database, bind_pw@@enrol_ldap, "
+            "server_password@@search_solr, ssl_keypassword@@search_solr, alternateserver_password@@search_solr, "
+            "alternatessl_keypassword@@search_solr, test_password@@cachestore_redis, password@@mlbackend_python, "
+            "badges_badgesalt@@none, calendar_exportsalt@@none, bigbluebuttonbn_shared_secret@@none, "
+            "apikey@@tiny_premium, matrixaccesstoken@@communication_matrix, api_secret@@factor_sms"),
 ]
 
 SECTIONS = [
@@ -228,8 +316,8 @@ SECTIONS = [
             parents=("Administration", "Plugins", "Authentication")),
     Section("authsettinguserkey", "User key authentication", USERKEY_SETTINGS,
             parents=("Administration", "Plugins", "Authentication")),
-    Section("authsettingcas", "CAS server (SSO)", CAS_SETTINGS, kind="authcas",
-            parents=("Administration", "Plugins", "Authentication")),
+    Section("authsettingcas", "CAS server (SSO)", CAS_SETTINGS, kind="authcas",      # auth_cas left core in 5.0
+            parents=("Administration", "Plugins", "Authentication"), until="4.5"),
     Section("httpsecurity", "HTTP security", HTTPSECURITY_SETTINGS, parents=("Administration", "Security")),
     Section("manageenrols", "Manage enrol plugins", [], kind="manageenrols",
             parents=("Administration", "Plugins", "Enrolments")),
@@ -237,6 +325,7 @@ SECTIONS = [
             parents=("Administration", "Plugins", "Enrolments", "Publish as LTI tool")),
     Section("enrolsettingslti_registrations", "Tool registration", [], kind="ltiregistrations",
             parents=("Administration", "Plugins", "Enrolments", "Publish as LTI tool")),
+    Section("sitepolicies", "Site security settings", SITEPOLICIES_SETTINGS, parents=("Administration", "Security")),
 ]
 
 SECTIONS_BY_NAME = dict((s.name, s) for s in SECTIONS)

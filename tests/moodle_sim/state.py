@@ -32,6 +32,14 @@ AUTH_PLUGINS = {
     "webservice": ("Web services authentication", None),
 }
 
+AUTH_NOT_IN_51 = ("cas", "mnet")   # left core in 5.0 (5.1.3 121: 12 rows in #manageauthtable)
+
+
+def auth_plugins(moodle):
+    """AUTH_PLUGINS installed in the emulated release."""
+    return dict((k, v) for k, v in AUTH_PLUGINS.items() if not (moodle.is51 and k in AUTH_NOT_IN_51))
+
+
 PROTOCOLS = [("rest", "REST protocol"), ("soap", "SOAP protocol")]
 
 
@@ -87,7 +95,7 @@ class SiteState(object):
                                   "local_eduauth": {"version": "2019091000"},
                                   "tool_mobile": {}, "core_competency": {}, "tool_moodlenet": {}}
             for _section, setting in settings_tree.all_settings():
-                if setting.default is None:
+                if setting.default is None or not settings_tree.in_release(self.moodle, setting):
                     continue
                 self.set_config(setting.name, setting.default, setting.component or None)
             self.forced = {}             # component ('core' = $CFG in config.php) -> {name: value}
@@ -202,7 +210,7 @@ class SiteState(object):
             return None
         if user["auth"] in ("userkey", "apilogin", "webservice", "cas", "oauth2", "lti"):
             return None
-        if user["password"] != password:
+        if user["password"] != password or user["password"] == "not cached":   # AUTH_PASSWORD_NOT_CACHED
             return None
         return user
 

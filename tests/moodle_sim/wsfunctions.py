@@ -133,6 +133,14 @@ def _user_record(state, u, with_prefs):
            "profileimageurlsmall": _picture(state, "f2"), "profileimageurl": _picture(state, "f1")}
     if u.get("idnumber"):
         rec["idnumber"] = u["idnumber"]
+    if u.get("timezone"):
+        rec["timezone"] = u["timezone"]
+    for key in ("institution", "city", "country", "phone1", "phone2", "address"):
+        if u.get(key):              # user_get_user_details(): only non-empty profile fields
+            rec[key] = u[key]
+    if u.get("description") is not None:   # NULL for CLI/install users, "" once saved through a form (431)
+        rec["description"] = u["description"]
+        rec["descriptionformat"] = int(u.get("descriptionformat", 1))
     if with_prefs:
         rec["preferences"] = [{"name": "auth_manual_passwordupdatetime", "value": str(u["timecreated"])},
                               {"name": "_lastloaded", "value": int(time.time())}]
@@ -182,8 +190,8 @@ def set_plugin_state(ws, params):
             auths.remove(name)
             changed = True
         state.set_enabled_auths(auths)
-        from .state import AUTH_PLUGINS
-        label = AUTH_PLUGINS.get(name, ("[[pluginname]]",))[0]
+        from .state import auth_plugins
+        label = auth_plugins(state.moodle).get(name, ("[[pluginname]]",))[0]
     elif ptype == "webservice" and name:
         protos = state.protocols
         if on and name not in protos:

@@ -46,7 +46,9 @@ def write_settings(state, data):
         if setting.fullname not in data or not settings_tree.available(state, setting):
             continue
         value = data[setting.fullname]
-        if isinstance(value, dict):
+        if isinstance(value, dict) and setting.kind in ("duration", "filesize", "multicheckbox"):
+            value = _compound_value(setting, value)
+        if isinstance(value, dict) or value is None:
             continue
         if setting.kind == "checkbox":
             value = "1" if value == "1" else "0"
@@ -72,6 +74,42 @@ def write_settings(state, data):
     return count
 
 
+def _compound_value(setting, value):
+    """duration/filesize {v, u} -> v*u; multicheckbox {key: "1", xxxxx} -> "k1,k2"; None when unusable."""
+    if setting.kind == "multicheckbox":
+        return ",".join(k for k, v in value.items() if k != "xxxxx" and v == "1")
+    try:
+        return str(int(float(value.get("v") or 0) * int(value.get("u") or 1)))
+    except (TypeError, ValueError):
+        return None
+
+
+def _compound_control(setting, value, fid, name):
+    """admin_setting_configduration / _configfilesize / _configmulticheckbox / _configpasswordunmask controls."""
+    if setting.kind == "multicheckbox":
+        chosen = (value or "").split(",")
+        boxes = "".join('<li><input type="checkbox" id="%s_%s" name="%s[%s]" value="1"%s><label for="%s_%s">%s</label>'
+                        '</li>' % (fid, esc(k), name, esc(k), " checked" if k in chosen else "", fid, esc(k),
+                                   esc(label)) for k, label in setting.options)
+        return ('<div class="form-multicheckbox"><input type="hidden" name="%s[xxxxx]" value="1"><ul>%s</ul></div>'
+                % (name, boxes), ", ".join(label for k, label in setting.options
+                                           if k in (setting.default or "").split(",")) or "None")
+    if setting.kind == "password":
+        return ('<div class="form-password"><span data-passwordunmask="wrapper"><input type="password" name="%s" '
+                'id="%s" value="%s" class="form-control d-none" autocomplete="new-password"></span></div>'
+                % (name, fid, esc(value or "")), "Empty")
+    seconds = int(value or 0) if str(value or "0").isdigit() else 0
+    unit = next((u for u, _l in setting.options if seconds and seconds % int(u) == 0), setting.options[-1][0])
+    if not seconds:
+        unit = setting.options[1][0] if setting.kind == "filesize" else "60"
+    opts = "".join('<option value="%s"%s>%s</option>' % (u, " selected" if u == unit else "", esc(label))
+                   for u, label in setting.options)
+    return ('<div class="form-%s defaultsnext"><input type="text" size="5" id="%sv" name="%s[v]" value="%s" '
+            'class="form-control text-ltr"> <label class="accesshide" for="%su">Unit</label><select id="%su" '
+            'name="%s[u]" class="form-control custom-select">%s</select></div>'
+            % (setting.kind, fid, name, seconds // int(unit), fid, fid, name, opts), setting.default)
+
+
 # ---------------------------------------------------------------- rendering
 def render_setting(state, setting, highlight=None):
     value = get_setting(state, setting)
@@ -88,6 +126,8 @@ def render_setting(state, setting, highlight=None):
         default = dict(setting.options).get(setting.default, setting.default)
         control = ('<div class="form-select defaultsnext">\n<select id="%s" name="%s" class="custom-select">%s'
                    '</select>\n</div>' % (fid, name, opts))
+    elif setting.kind in ("duration", "filesize", "multicheckbox", "password"):
+        control, default = _compound_control(setting, value, fid, name)
     elif setting.kind == "textarea":
         default = setting.default or "Empty"
         control = ('<div class="form-textarea"><textarea rows="8" cols="60" id="%s" name="%s" class="form-control">'
@@ -148,6 +188,8 @@ def settings(ctx):
         return resp
     sectionname = ctx.param("section") or ""
     section = settings_tree.SECTIONS_BY_NAME.get(sectionname if isinstance(sectionname, str) else "")
+    if section is not None and not settings_tree.in_release(ctx.state.moodle, section):
+        section = None                   # 5.1: authsettingcas is a "Section error!" (5.1.3 353)
     if not ctx.is_admin or section is None:
         return error_page(ctx, "Section error!", "sectionerror", module="admin", continueurl=ctx.url("/admin/"))
     if ctx.method == "POST" and ctx.post.get("action") == "save-settings":
@@ -183,7 +225,10 @@ def search(ctx):
     q = query.lower()
     if q:
         for section in settings_tree.SECTIONS:
-            hits = [s for s in section.settings if q in s.name.lower() or q in s.label.lower()]
+            if not settings_tree.in_release(ctx.state.moodle, section):
+                continue
+            hits = [s for s in section.settings if settings_tree.available(ctx.state, s) and
+                    (q in s.name.lower() or q in s.label.lower())]
             if hits:
                 found.append((section, hits))
     w = ctx.state.wwwroot

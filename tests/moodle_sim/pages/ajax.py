@@ -20,8 +20,8 @@ def _exc(ctx, code, message=None, module=None):
     msg, mod = MESSAGES.get(code, (message, module or "moodle"))
     return {"error": True, "exception": {"message": message or msg, "errorcode": code,
                                          "link": ctx.state.wwwroot + "/",
-                                         "moreinfourl": "https://docs.moodle.org/405/en/error/%s/%s"
-                                                        % (module or mod, code)}}
+                                         "moreinfourl": "https://docs.moodle.org/%s/en/error/%s/%s"
+                                                        % (ctx.state.moodle.docs, module or mod, code)}}
 
 
 def _call(ctx, methodname, args, nologin):

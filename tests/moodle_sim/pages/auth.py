@@ -1,7 +1,7 @@
 """Manage authentication table and /admin/auth.php (flow f10)."""
 from ..html import esc
 from ..response import redirect
-from ..state import AUTH_PLUGINS
+from ..state import auth_plugins
 from .common import require_admin
 
 SPACER = '<img class="icon spacer" width="1" height="1" alt="" aria-hidden="true" src="%s/theme/image.php/boost/core/1/spacer" />'
@@ -12,8 +12,9 @@ def auth_table(ctx):
     state = ctx.state
     w = state.wwwroot
     sk = esc(ctx.session.sesskey)
-    enabled = [a for a in state.enabled_auths if a in AUTH_PLUGINS]
-    disabled = sorted(a for a in AUTH_PLUGINS if a not in enabled and a not in ("manual", "nologin"))
+    plugins = auth_plugins(state.moodle)
+    enabled = [a for a in state.enabled_auths if a in plugins]
+    disabled = sorted(a for a in plugins if a not in enabled and a not in ("manual", "nologin"))
     order = ["manual", "nologin"] + enabled + disabled
     counts = {}
     for u in state.users.values():
@@ -21,7 +22,7 @@ def auth_table(ctx):
             counts[u["auth"]] = counts.get(u["auth"], 0) + 1
     rows = []
     for i, name in enumerate(order):
-        label, section = AUTH_PLUGINS[name]
+        label, section = plugins[name]
         on = name in enabled
         enable = updown = settings = test = uninstall = ""
         if name not in ("manual", "nologin"):
@@ -38,7 +39,8 @@ def auth_table(ctx):
             else:
                 enable = ('<a href="auth.php?sesskey=%s&amp;action=enable&amp;auth=%s"><i class="icon fa fa-eye-slash '
                           'fa-fw" title="Enable" role="img" aria-label="Enable"></i></a>' % (sk, name))
-            if name in UNINSTALLABLE:
+            # 4.5: auth_cas depends on auth_ldap, so LDAP has no Uninstall link; 5.1 (no cas) has one (5.1.3 121)
+            if name in UNINSTALLABLE or (name == "ldap" and state.moodle.is51):
                 uninstall = ('<a href="%s/admin/plugins.php?uninstall=auth_%s&amp;confirm=0&amp;return=manage">'
                              'Uninstall</a>' % (w, name))
             if name in ("cas", "db", "ldap", "mnet", "oauth2", "shibboleth"):
@@ -76,7 +78,7 @@ def auth_php(ctx):
     name = ctx.param("auth")
     state = ctx.state
     auths = state.enabled_auths
-    if name in AUTH_PLUGINS and name not in ("manual", "nologin"):
+    if name in auth_plugins(state.moodle) and name not in ("manual", "nologin"):
         if action == "enable" and name not in auths:
             auths.append(name)
         elif action == "disable" and name in auths:

@@ -18,6 +18,8 @@ def section_top(ctx, section):
 
 
 def _usable(state):
+    if state.moodle.is51:
+        return False            # auth_cas is not in 5.1 core (5.1.3 353)
     return "cas" in state.enabled_auths and bool(_cfg(state, "hostname"))
 
 

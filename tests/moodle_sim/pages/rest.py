@@ -157,8 +157,11 @@ def server(ctx):
             raise wsfunctions.invalid_param(None)
         fn = wsfunctions.FUNCTIONS.get(fname)
         if fn is None:
-            raise WSError("invalidrecord", "Can't find data record in database table external_functions.",
-                          "dml_missing_record_exception",
+            if state.moodle.is51:      # 5.1.3 (090): new errorcode, message without the table name
+                code, msg = "invalidrecordunknown", "Can't find data record in database."
+            else:
+                code, msg = "invalidrecord", "Can't find data record in database table external_functions."
+            raise WSError(code, msg, "dml_missing_record_exception",
                           "SELECT * FROM {external_functions} WHERE name = ?\n[array (\n  0 => '%s',\n)]" % fname)
         service = state.services.get(tok["externalserviceid"])
         check_service_access(state, service, fname, user, ctx.client_ip)

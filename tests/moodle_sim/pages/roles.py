@@ -3,13 +3,17 @@
 Markup written for the simulator; kept from the recordings: table#roles and its links, the "Add a new role" GET
 button (action=add), the preset form (core_role_preset_form fields), form#rolesform (its action URL, field names,
 hidden 0 + checkbox 1 pairs, allow*[] hidden '' + multi-selects, toggleadvanced, one checkbox or four radios
-0/1/-1/-1000 per capability), the view page's single buttons, form#assignform with the user selectors, the
-check.php form, the delete confirmation, status codes and redirects."""
+0/1/-1/-1000 per capability), table#defineroletable (a heading row per capability group, per capability its
+docs link + one Risks link per risk; view mode: only the capabilities set), check.php's table#explaincaps, the view
+page's single buttons, form#assignform with the user selectors (empty: optgroup "None" + a disabled option), the
+assign page's Back button and "Assign another role" single_select, the check.php form, the delete confirmation,
+status codes and redirects. The capabilities, their risks and groups come from capabilities.py for the emulated
+release (4.5: 742, 5.1: 757)."""
 import hashlib
 import json
 
 from .. import roles as R
-from ..capabilities import CAPABILITIES
+from ..capabilities import RISK_COLUMNS, capabilities_of, capability_groups, risks_of
 from ..html import confirm_box, error_page, esc, fullname, page, single_button
 from ..response import Response, redirect
 from ..util import random_string
@@ -108,7 +112,7 @@ def manage_php(ctx):
 # ---------------------------------------------------------------- define.php
 def _preset_form(ctx):
     state = ctx.state
-    opts = [("0", "No role")] + [(str(r["id"]), R.role_name(r)) for r in R.sorted_roles(state) if r["id"] <= 8]
+    opts = [("0", "No role")] + [(str(r["id"]), R.role_name(r)) for r in R.sorted_roles(state)]   # every role (284)
     opts += [(a, label) for a, label in R.ARCHETYPES if a]
     options = "".join('<option value="%s"%s>%s</option>' % (esc(v), " selected" if v == "0" else "", esc(t))
                       for v, t in opts)
@@ -157,7 +161,7 @@ def _from_preset(state, resettype):
     return d
 
 
-def _merge_post(post, base):
+def _merge_post(state, post, base):
     """define_role_table_advanced::read_submitted_permissions() and friends: every field is optional; a field
     that is not posted keeps its current value (292)."""
     d = dict(base, caps=dict(base["caps"]), contextlevels=list(base["contextlevels"]))
@@ -177,7 +181,7 @@ def _merge_post(post, base):
         v = post.get("allow" + kind)
         if isinstance(v, dict):
             d["allow" + kind] = [str(x) for x in v.values() if str(x) != ""]
-    for cap in CAPABILITIES:
+    for cap in capabilities_of(state.moodle):
         v = post.get(cap)
         if isinstance(v, str) and _int(v, None) in PERMTEXT:
             if int(v):
@@ -218,21 +222,7 @@ def _definition_form(ctx, role, data, errors=None):
                    'multiple="multiple" size="10" class="form-control">%(o)s</select></div>'
                    % dict(k=kind, o="".join('<option value="%s"%s>%s</option>' % (v, " selected" if v in sel else "",
                                                                                   esc(t)) for v, t in allow_opts)))
-    rows = []
-    for cap in CAPABILITIES:
-        perm = data["caps"].get(cap, 0)
-        if advanced:
-            cells = "".join('<td class="%s"><label><input type="radio" name="%s" value="%d"%s> <span class="note">%s'
-                            '</span></label></td>' % (esc(t.lower().replace(" ", "")), esc(cap), p,
-                                                      " checked" if p == perm else "", esc(t))
-                            for p, t in PERMISSIONS_ORDER)
-        else:
-            cells = ('<td><input type="hidden" name="%s" value="0"><input type="checkbox" name="%s" value="1"%s '
-                     'id="%s"></td>' % (esc(cap), esc(cap), " checked" if perm == 1 else "", esc(cap)))
-        rows.append('<tr class="rolecap"><th class="name" scope="row"><span class="cap-name">%s</span></th>%s</tr>'
-                    % (esc(cap), cells))
-    heads = ("<th>Capability</th>" + "".join("<th>%s</th>" % t for _p, t in PERMISSIONS_ORDER)) if advanced else \
-        "<th>Capability</th><th>Permission</th>"
+    table = _capability_table(ctx, data["caps"], "advanced" if advanced else "basic")
     archetypes = "".join('<option value="%s"%s>%s</option>' % (esc(a), " selected" if a == data["archetype"] else "",
                                                                esc(t)) for a, t in R.ARCHETYPES)
     form = ('<form id="rolesform" class="mform fullwidth" action="%(w)s%(p)s?%(a)s" method="post">'
@@ -250,18 +240,76 @@ def _definition_form(ctx, role, data, errors=None):
             '%(allows)s</fieldset>'
             '<div class="advancedbutton"><input type="submit" name="toggleadvanced" class="btn btn-secondary" '
             'value="%(toggle)s"></div>'
-            '<table class="table rolecap" id="permissions"><thead><tr>%(heads)s</tr></thead><tbody>%(rows)s</tbody>'
-            '</table>%(buttons)s</form>'
+            '%(table)s%(buttons)s</form>'
             % dict(w=state.wwwroot, p=DEFINE, a=action, sk=esc(ctx.session.sesskey), ret=esc(ret), buttons=buttons,
                    short=esc(data["shortname"]), eshort=err("shortname"), name=esc(data["name"]), ename=err("name"),
                    desc=esc(data["description"]), arch=archetypes, levels=levels, allows=allows,
-                   toggle="Hide advanced" if advanced else "Show advanced", heads=heads, rows="".join(rows)))
+                   toggle="Hide advanced" if advanced else "Show advanced", table=table))
     title = "Add a new role" if adding else 'Editing role "%s"' % R.role_name(role)
     return page(ctx, "Define roles | lab", "<h2>%s</h2>%s" % (esc(title), form), bodyid="page-admin-roles-define",
                 pageurl=ctx.url(DEFINE))
 
 
 PERMISSIONS_ORDER = [(0, "Not set"), (1, "Allow"), (-1, "Prevent"), (-1000, "Prohibit")]
+PERMCLASS = {0: "inherit", 1: "allow", -1: "prevent", -1000: "prohibit"}
+
+
+def _cap_name_cell(ctx, cap):
+    """The capability's row header: its docs.moodle.org link and its name (Moodle's capability_table_base)."""
+    return ('<th scope="row" class="name"><span class="cap-desc"><a onclick="this.target=\'docspopup\'" '
+            'href="https://docs.moodle.org/%s/en/Capabilities/%s">%s</a><span class="cap-name">%s</span></span></th>'
+            % (ctx.state.moodle.docs, esc(cap), esc(cap), esc(cap)))
+
+
+def _heading_row(heading, colspan):
+    return ('<tr class="rolecapheading header"><td colspan="%d" class="header"><strong>%s</strong></td></tr>'
+            % (colspan, esc(heading)))
+
+
+def _risk_cells(ctx, cap):
+    risks = risks_of(cap)
+    docs = "https://docs.moodle.org/%s/en/Risks" % ctx.state.moodle.docs
+    return "".join('<td class="risk %s">%s</td>' % (
+        key, ('<a href="%s"><i class="icon fa fa-triangle-exclamation fa-fw" title="%s" role="img" aria-label="%s">'
+              '</i></a>' % (docs, esc(title), esc(short))) if risks & bit else "")
+        for bit, key, title, short in RISK_COLUMNS)
+
+
+def _capability_table(ctx, caps, mode):
+    """table#defineroletable of define.php: a heading row per capability group (component + context level) and one
+    row per capability (docs link, permission cell(s), six risk columns). mode "basic": hidden 0 + checkbox Allow;
+    "advanced": four radios; "view": the permission as text, only capabilities whose permission is set (294)."""
+    npermcols = 4 if mode == "advanced" else 1
+    colspan = 1 + npermcols + len(RISK_COLUMNS)
+    rows = []
+    for heading, group in capability_groups(ctx.state.moodle):
+        shown = [c for c in group if mode != "view" or caps.get(c, 0)]
+        if shown:
+            rows.append(_heading_row(heading, colspan))
+        for cap in shown:
+            perm = caps.get(cap, 0)
+            if mode == "advanced":
+                cells = "".join('<td class="%s%s"><label><input type="radio" name="%s" value="%d"%s> '
+                                '<span class="note">%s</span></label></td>'
+                                % (PERMCLASS[p], " capdefault" if p == 0 else "", esc(cap), p,
+                                   " checked" if p == perm else "", esc(t))
+                                for p, t in PERMISSIONS_ORDER)
+            elif mode == "basic":
+                cells = ('<td class="%s"><input type="hidden" name="%s" value="0"><label><input type="checkbox" '
+                         'name="%s" value="1"%s> Allow</label></td>'
+                         % ("allow" if perm == 1 else "inherit", esc(cap), esc(cap), " checked" if perm == 1 else ""))
+            else:
+                cells = ('<td class="%s">%s<span class="note">Default: Not set</span></td>'
+                         % (PERMCLASS.get(perm, "inherit"), esc(PERMTEXT.get(perm, ""))))
+            riskclasses = "".join(" risk" + key for bit, key, _t, _s in RISK_COLUMNS if risks_of(cap) & bit)
+            rows.append('<tr class="rolecap%s">%s%s%s</tr>' % (riskclasses, _cap_name_cell(ctx, cap), cells,
+                                                                _risk_cells(ctx, cap)))
+    return ('<table class="rolecap table-hover table-striped" id="defineroletable"><thead><tr>'
+            '<th class="name" align="left" scope="col">Capability</th><th colspan="%d" scope="col">Permission '
+            '<a class="btn btn-link p-0" role="button" data-toggle="popover" tabindex="0" aria-label="Help">'
+            '<i class="icon fa fa-circle-question text-info fa-fw" title="Help with Permission" role="img" '
+            'aria-label="Help with Permission"></i></a></th><th class="risk" colspan="%d" scope="col">Risks</th>'
+            '</tr></thead><tbody>%s</tbody></table>' % (npermcols, len(RISK_COLUMNS), "".join(rows)))
 
 
 def _validate(state, data, roleid):
@@ -287,17 +335,35 @@ def _view_page(ctx, role):
                                                                  ("sesskey", sk)], primary=False) +
                single_button(ctx.url(MANAGE), "List all roles", "post", [("sesskey", sk)], primary=False))
     caps = state.role_caps.get(role["id"], {})
-    rows = "".join('<tr class="rolecap"><th class="name" scope="row">%s</th><td>%s</td></tr>'
-                   % (esc(c), esc(PERMTEXT.get(caps.get(c, 0), ""))) for c in CAPABILITIES)
-    levels = ", ".join(label for level, label in R.CONTEXT_LEVELS if level in role["contextlevels"]) or "None"
-    main = ('<h2>Viewing the definition of role "%s"</h2><div class="buttons">%s</div>'
-            '<table class="generaltable" id="roledetails"><tr><th>Short name</th><td>%s</td></tr>'
-            '<tr><th>Custom full name</th><td>%s</td></tr><tr><th>Custom description</th><td>%s</td></tr>'
-            '<tr><th>Role archetype</th><td>%s</td></tr><tr><th>Context types where this role may be assigned</th>'
-            '<td>%s</td></tr></table><table class="table rolecap" id="permissions"><thead><tr><th>Capability</th>'
-            '<th>Permission</th></tr></thead><tbody>%s</tbody></table>'
-            % (esc(R.role_name(role)), buttons, esc(role["shortname"]), esc(role["name"]), esc(role["description"]),
-               esc(role["archetype"] or "None"), esc(levels), rows))
+    levels = "".join('<div class="form-check"><input class="form-check-input" type="checkbox" id="cl%(l)d" '
+                     'name="contextlevel%(l)d" value="1" disabled="disabled"%(c)s> <label class="form-check-label" '
+                     'for="cl%(l)d">%(t)s</label></div>'
+                     % dict(l=level, t=esc(label), c=' checked="checked"' if level in role["contextlevels"] else "")
+                     for level, label in R.CONTEXT_LEVELS)
+    names = dict((str(r["id"]), R.role_name(r)) for r in state.roles.values())
+
+    def item(label, value):
+        return ('<div class="fitem row"><div class="fitemtitle col-md-3">%s</div><div class="felement col-md-9">%s'
+                '</div></div>' % (label, value))
+
+    allows = "".join(item("Allow role %ss" % kind, esc(", ".join(names.get(v, v) for v in role["allow" + kind])
+                                                        or "None")) for kind in R.ALLOW_KINDS)
+    mask = 0
+    for c, v in caps.items():
+        if v == 1:
+            mask |= risks_of(c)
+    risks = " ".join('<a href="https://docs.moodle.org/%s/en/Risks" class="action-icon"><i class="icon fa '
+                     'fa-triangle-exclamation" title="%s" aria-label="%s"></i></a>' % (state.moodle.docs, esc(short),
+                                                                                     esc(short))
+                     for bit, _key, _title, short in RISK_COLUMNS if mask & bit)
+    details = ('<div id="roledetails" class="mform fullwidth">%s%s%s%s%s%s%s</div>'
+               % (item("Short name", esc(role["shortname"])), item("Custom full name", esc(role["name"])),
+                  item("Custom description", esc(role["description"])),
+                  item("Role archetype", esc(role["archetype"] or "None")),
+                  item("Context types where this role may be assigned", levels), allows, item("Role risks", risks)))
+    main = ('<h2>Viewing the definition of role "%s"</h2><div class="buttons">%s</div>%s%s'
+            '<div class="backlink"><p><a href="%s">Back to the list of all roles</a></p></div>'
+            % (esc(R.role_name(role)), buttons, details, _capability_table(ctx, caps, "view"), ctx.url(MANAGE)))
     return page(ctx, "Define roles | lab", main, bodyid="page-admin-roles-define", pageurl=ctx.url(DEFINE))
 
 
@@ -339,7 +405,7 @@ def define_php(ctx):
         if role is not None and ret == "define":
             return redirect(ctx.url("%s?action=view&roleid=%d" % (DEFINE, role["id"])))
         return redirect(ctx.url(MANAGE))
-    data = _merge_post(post, base)
+    data = _merge_post(state, post, base)
     if "toggleadvanced" in post:
         prefs = _prefs(ctx)
         prefs[PREF_ADVANCED] = "0" if prefs.get(PREF_ADVANCED) == "1" else "1"
@@ -379,9 +445,13 @@ def _selector_hash(ctx, name, options):
             % (json.dumps(name), json.dumps(h)))
 
 
-def _user_options(users):
-    return "".join('<option value="%d">%s (%s)</option>' % (u["id"], esc(fullname(u)), esc(u["email"]))
-                   for u in users)
+def _user_options(users, group):
+    """user_selector_base::output_options(): the users in an optgroup "<group> (N)"; no users: an optgroup "None"
+    holding one disabled empty option (296)."""
+    if not users:
+        return '<optgroup label="None"><option disabled="disabled">&nbsp;</option></optgroup>'
+    return '<optgroup label="%s (%d)">%s</optgroup>' % (esc(group), len(users), "".join(
+        '<option value="%d">%s (%s)</option>' % (u["id"], esc(fullname(u)), esc(u["email"])) for u in users))
 
 
 def _site_users(state):
@@ -472,13 +542,19 @@ def assign_php(ctx):
             state.role_assignments = [(r, u) for r, u in state.role_assignments if not (r == roleid and u in gone)]
     existing = [state.users[u] for u in R.assigned_users(state, roleid) if u in state.users]
     potential = _potential_assignees(state, roleid)
-    switcher = ('<form method="get" action="%s%s" class="singleselect"><input type="hidden" name="contextid" value="1">'
-                '<label for="roleselect">Role to assign</label><select name="roleid" id="roleselect" '
-                'class="custom-select">%s</select></form>'
-                % (w, ASSIGN, "".join('<option value="%d"%s>%s (%d)</option>'
-                                      % (r["id"], " selected" if r["id"] == roleid else "", esc(R.role_name(r)),
-                                         len(R.assigned_users(state, r["id"]))) for r in assignable)))
-    main = ('<h2>Assign role \'%(rn)s\' in System</h2>%(switch)s'
+    # the tertiary navigation's Back button and, below the selectors, the "Assign another role" single_select
+    # (hidden contextid + roleid, the select, a noscript Go button), as 296 shows them
+    back = ('<div class="tertiary-navigation">%s</div>'
+            % single_button(ctx.url(ASSIGN), "Back", hidden=[("contextid", "1")], primary=False))
+    switcher = ('<div class="backlink"><div class="singleselect d-inline-block"><form method="get" action="%s%s">'
+                '<input type="hidden" name="contextid" value="1"><input type="hidden" name="roleid" value="%d">'
+                '<label for="roleselect">Assign another role</label><select name="roleid" id="roleselect" '
+                'class="custom-select singleselect">%s</select><noscript><input type="submit" '
+                'class="btn btn-secondary" value="Go"></noscript></form></div></div>'
+                % (w, ASSIGN, roleid, "".join('<option value="%d"%s>%s (%d)</option>'
+                                              % (r["id"], " selected" if r["id"] == roleid else "", esc(R.role_name(r)),
+                                                 len(R.assigned_users(state, r["id"]))) for r in assignable)))
+    main = ('%(back)s<h2>Assign role \'%(rn)s\' in System</h2>'
             '<form id="assignform" method="post" action="%(w)s%(p)s?contextid=1&amp;roleid=%(rid)d">'
             '<input type="hidden" name="sesskey" value="%(sk)s"><table id="assigningrole" class="roleassigntable">'
             '<tr><td id="existingcell"><label for="removeselect">Existing users</label><select name="removeselect[]" '
@@ -486,10 +562,12 @@ def assign_php(ctx):
             '<input name="add" id="add" type="submit" value="&#x25C4;&nbsp;Add" title="Add"><br>'
             '<input name="remove" id="remove" type="submit" value="Remove&nbsp;&#x25BA;" title="Remove"></td>'
             '<td id="potentialcell"><label for="addselect">Potential users</label><select name="addselect[]" '
-            'id="addselect" multiple="multiple" size="20">%(pot)s</select>%(pos)s</td></tr></table></form>%(js)s'
-            % dict(rn=esc(R.role_name(role)), switch=switcher, w=w, p=ASSIGN, rid=roleid, sk=esc(ctx.session.sesskey),
-                   ex=_user_options(existing), exs=_selector_search("removeselect", True),
-                   pot=_user_options(potential), pos=_selector_search("addselect", False),
+            'id="addselect" multiple="multiple" size="20">%(pot)s</select>%(pos)s</td></tr></table></form>'
+            '%(switch)s%(js)s'
+            % dict(back=back, rn=esc(R.role_name(role)), switch=switcher, w=w, p=ASSIGN, rid=roleid,
+                   sk=esc(ctx.session.sesskey),
+                   ex=_user_options(existing, "Existing users"), exs=_selector_search("removeselect", True),
+                   pot=_user_options(potential, "Potential users"), pos=_selector_search("addselect", False),
                    js=_selector_hash(ctx, "removeselect", {"kind": "assign_existing", "roleid": roleid}) +
                    _selector_hash(ctx, "addselect", {"kind": "assign_potential", "roleid": roleid})))
     return page(ctx, "Assign roles | lab", main, bodyid="page-admin-roles-assign", pageurl=ctx.url(ASSIGN))
@@ -512,11 +590,18 @@ def check_php(ctx):
     if chosen is not None:
         roles = R.user_roles(state, chosen["id"]) + ([state.roles[7]] if 7 in state.roles else [])
         roleitems = "".join("<li>%s in System</li>" % esc(R.role_name(r)) for r in roles)
-        rows = "".join('<tr><th scope="row">%s</th><td>%s</td></tr>'
-                       % (esc(c), "Yes" if state.has_capability(chosen["id"], c) else "No") for c in CAPABILITIES)
-        report = ('<h3>Roles for user %s</h3><ul>%s</ul><table class="table rolecap checkcap" id="permissions"><thead>'
-                  '<tr><th>Capability</th><th>Permission</th></tr></thead><tbody>%s</tbody></table>'
-                  % (esc(fullname(chosen)), roleitems, rows))
+        rows = []
+        for heading, group in capability_groups(state.moodle):
+            rows.append(_heading_row(heading, 2))
+            for cap in group:
+                yes = state.has_capability(chosen["id"], cap)
+                rows.append('<tr class="rolecap %s">%s<td>%s</td></tr>' % ("yes" if yes else "no",
+                                                                          _cap_name_cell(ctx, cap),
+                                                                          "Yes" if yes else "No"))
+        report = ('<h3>Roles for user %s</h3><ul>%s</ul><h3>Permissions in System</h3><table class="rolecap" '
+                  'id="explaincaps"><thead><tr><th class="name" align="left" scope="col">Capability</th>'
+                  '<th class="text-nowrap" scope="col">Allowed</th></tr></thead><tbody>%s</tbody></table>'
+                  % (esc(fullname(chosen)), roleitems, "".join(rows)))
     main = ('<h2>Check system permissions</h2><form method="post" action="%s%s?contextid=1" id="checkpermissions">'
             '<label for="reportuser">Check permissions for user</label><select name="reportuser" id="reportuser" '
             'size="20">%s</select>%s<input type="submit" class="btn btn-primary" value="Show this user\'s permissions">'

@@ -45,7 +45,7 @@ def service_user_settings_php(ctx):
             ip = post.get("iprestriction") if isinstance(post.get("iprestriction"), str) else ""
             su["iprestriction"] = ip.strip() or None
             su["validuntil"] = _date_from_post(post, "validuntil")
-            notice = notification_html("success", "User settings saved")
+            notice = notification_html("success", "User settings saved", state.moodle.is51)
     validuntil = su.get("validuntil") or 0
     form = ('<form autocomplete="off" action="" method="post" accept-charset="utf-8" id="mform1" class="mform">'
             '<div style="display: none;"><input name="id" type="hidden" value="%(sid)d">'
@@ -61,7 +61,8 @@ def service_user_settings_php(ctx):
             'value="Cancel" data-cancel="1"></div></form>'
             % dict(sid=serviceid, uid=userid, sk=esc(ctx.session.sesskey), name=esc(fullname(user)),
                    ip=esc(su.get("iprestriction") or ""),
-                   date=_date_selector("validuntil", validuntil or int(time.time()), bool(validuntil))))
+                   date=_date_selector("validuntil", validuntil or int(time.time()), bool(validuntil),
+                                       state.moodle.is51)))
     main = "<h2>%s</h2>%s%s" % (esc(service["name"]), notice, form)
     return page(ctx, "External services | lab", main, bodyid="page-admin-webservice-service_user_settings",
                 pageurl=ctx.url(PATH))

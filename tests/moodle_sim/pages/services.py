@@ -1,7 +1,7 @@
 """External services: list tables, service.php, service_functions.php, service_users.php (flow f06)."""
 import time
 
-from .. import wsfunctions
+from .. import capabilities, external_functions, wsfunctions
 from ..html import confirm_box, esc, error_page, fullname, page, single_button
 from ..response import redirect
 from .common import require_admin
@@ -29,7 +29,9 @@ def _table(ctx, services, tableid, builtin):
     heads = ["External service", "Plugin" if builtin else "Delete", "Functions", "Users", "Edit"]
     ths = "".join('<th class="header c%d" scope="col">%s</th>' % (i, h) for i, h in enumerate(heads))
     return ('<div class="table-responsive"><table class="admintable externalservices generaltable" id="%s">\n'
-            '<thead>\n<tr>%s</tr>\n</thead>\n<tbody>%s</tbody>\n</table>\n</div>' % (tableid, ths, "\n".join(rows)))
+            '<thead>\n<tr>%s</tr>\n</thead>\n%s\n</table>\n</div>' % (tableid, ths, (
+                "<tbody>%s</tbody>" % "\n".join(rows)) if rows else
+                '<tbody class="empty"><tr><td colspan="%d"></td></tr></tbody>' % len(heads)))
 
 
 def services_tables(ctx):
@@ -66,8 +68,9 @@ def service_form(ctx, service, values=None, errors=None):
     name = val("name", "")
     shortname = service["shortname"] if service else values.get("shortname", "")
     cap = val("requiredcapability", "") or "norequiredcapability"
-    caps = ["norequiredcapability"] + sorted(wsfunctions.capability_names())
-    opts = '<option value=""></option>' + "".join(
+    # every capability of the site, in the role form's order (046; 5.1: the 757 of that release)
+    caps = ["norequiredcapability"] + list(capabilities.capabilities_of(ctx.state.moodle))
+    opts = '<option value="">No selection</option>' + "".join(
         '<option value="%s"%s>%s</option>' % (esc(c), " selected" if c == cap else "",
                                               "No required capability" if c == "norequiredcapability" else esc(c))
         for c in caps)
@@ -134,7 +137,7 @@ def service_php(ctx):
     if action == "delete" and ctx.sesskey_ok() and service and not service["component"]:
         if str(ctx.param("confirm") or "0") not in ("1", "true"):
             main = confirm_box("Do you really want to delete external service %s?" % service["name"],
-                               single_button(ctx.url("/admin/webservice/service.php"), "Delete", "post",
+                               single_button("service.php", "Delete", "post",   # relative action, as recorded (064)
                                              [("id", service["id"]), ("action", "delete"), ("confirm", "1"),
                                               ("sesskey", ctx.session.sesskey)]),
                                single_button(ctx.url("/admin/settings.php"), "Cancel",
@@ -222,12 +225,14 @@ def service_functions(ctx):
             fids = ctx.post.get("fids")
             ids = list(fids.values()) if isinstance(fids, dict) else []
             for fid in ids:
-                fn = wsfunctions.by_id(fid)
+                fn = external_functions.function_name(state.moodle, fid)
                 if fn and fn not in service["functions"]:
                     service["functions"].append(fn)
             return redirect(ctx.url(base))
-        opts = "".join('<option value="%d">%s</option>' % (f["id"], esc(n))
-                       for n, f in sorted(wsfunctions.FUNCTIONS.items()) if n not in service["functions"])
+        # "No selection" first: the mform autocomplete's empty option (a client that int()s every value breaks)
+        opts = '<option value="">No selection</option>' + "".join(
+            '<option value="%d">%s:%s</option>' % (fid, esc(n), esc(d))
+            for fid, n, d in external_functions.functions_of(state.moodle) if n not in service["functions"])
         main = ('<form autocomplete="off" action="%s/admin/webservice/service_functions.php" method="post" '
                 'id="mform1_addfunction" class="mform"><div style="display: none;">'
                 '<input name="id" type="hidden" value="%d" /><input name="action" type="hidden" value="add" />'
@@ -243,7 +248,7 @@ def service_functions(ctx):
     if action == "delete" and ctx.sesskey_ok():
         ctx.write = True
         fid = ctx.param("fid")
-        fn = wsfunctions.by_id(fid)
+        fn = external_functions.function_name(state.moodle, fid)
         if fn in service["functions"] and (ctx.param("confirm") == "1" or ctx.method == "POST"):
             service["functions"].remove(fn)
             return redirect(ctx.url(base))
@@ -252,16 +257,18 @@ def service_functions(ctx):
         f = wsfunctions.FUNCTIONS.get(fn, {})
         remove = "" if service["component"] else (
             '<a href="%s/admin/webservice/service_functions.php?sesskey=%s&amp;id=%d&amp;fid=%s&amp;action=delete">'
-            'Remove</a>' % (w, esc(sk), service["id"], f.get("id", "")))
+            'Remove</a>' % (w, esc(sk), service["id"], external_functions.function_id(state.moodle, fn) or ""))
         rows.append('<tr><td class="cell c0"><strong>%s</strong></td><td class="cell c1">%s</td>'
                     '<td class="cell c2">%s</td><td class="cell c3 lastcol">%s</td></tr>'
                     % (esc(fn), esc(f.get("description", "")), esc(f.get("capabilities", "")), remove))
     add = "" if service["component"] else (
         '<div class="mdl-align"><a href="%s/admin/webservice/service_functions.php?sesskey=%s&amp;id=%d&amp;'
         'action=add">Add functions</a></div>' % (w, esc(sk), service["id"]))
-    main = ('<h2>Functions of the service "%s"</h2><table class="generaltable" id="servicefunctions"><thead><tr>'
-            '<th>Function</th><th>Description</th><th>Required capabilities</th><th>Edit</th></tr></thead><tbody>%s'
-            '</tbody></table>%s' % (esc(service["name"]), "".join(rows), add))
+    table = ('<table class="generaltable" width="100%%"><thead><tr><th class="header c0">Function</th>'
+             '<th class="header c1">Description</th><th class="header c2">Required capabilities</th>'
+             '<th class="header c3 lastcol">Edit</th></tr></thead><tbody>%s</tbody></table>' % "".join(rows)
+             ) if rows else ""        # no table at all while the service has no function (048)
+    main = ('<h2>Functions of the service "%s"</h2>%s%s' % (esc(service["name"]), table, add))
     return page(ctx, "Functions | lab", main, bodyid="page-admin-webservice-service_functions")
 
 
@@ -311,21 +318,28 @@ def service_users(ctx):
                 if str(uid).isdigit():
                     service["users"].pop(int(uid), None)
     w = state.wwwroot
-    authorised = [state.users[u] for u in sorted(service["users"]) if u in state.users]
-    potential = [u for u in sorted(state.users.values(), key=lambda u: u["id"])
-                 if u["id"] not in service["users"] and u["id"] != 1 and not u["deleted"]]
+    order = lambda u: (u.get("lastname") or "", u.get("firstname") or "", u["id"])   # noqa: E731 (users_order_by_sql)
+    authorised = sorted([state.users[u] for u in service["users"] if u in state.users], key=order)
+    potential = sorted([u for u in state.users.values()
+                        if u["id"] not in service["users"] and u["id"] != 1 and not u["deleted"]], key=order)
 
-    def options(users):
-        return "".join('<option value="%d">%s (%s)</option>' % (u["id"], esc(fullname(u)), esc(u["email"]))
-                       for u in users)
+    def options(users, group):
+        # user_selector_base: an optgroup "<group> (N)", or "None" with one disabled empty option (052)
+        if not users:
+            return '<optgroup label="None"><option disabled="disabled">&nbsp;</option></optgroup>'
+        return '<optgroup label="%s (%d)">%s</optgroup>' % (esc(group), len(users), "".join(
+            '<option value="%d">%s (%s)</option>' % (u["id"], esc(fullname(u)), esc(u["email"])) for u in users))
     main = ('<h2>%s</h2><form id="assignform" method="post" action="%s/admin/webservice/service_users.php?id=%d">'
-            '<input type="hidden" name="sesskey" value="%s"><table id="addadmintable"><tr><td id="existingcell">'
+            '<input type="hidden" name="sesskey" value="%s"><div class="table-responsive"><table class="roleassigntable '
+            'generaltable generalbox boxaligncenter"><tbody><tr class="lastrow"><td id="existingcell">'
             '<label for="removeselect">Authorised users</label><select name="removeselect[]" id="removeselect" '
             'multiple="multiple">%s</select>%s</td><td id="buttonscell">'
-            '<input name="add" id="add" type="submit" value="&#x25C0;&nbsp;Add" title="Add"><br>'
-            '<input name="remove" id="remove" type="submit" value="Remove&nbsp;&#x25B6;" title="Remove"></td>'
+            '<div id="addcontrols"><input name="add" id="add" type="submit" value="&#x25C0; Add" title="Add"></div><br>'
+            '<div id="removecontrols"><input name="remove" id="remove" type="submit" value="&#x25B6; Remove" '
+            'title="Remove"></div></td>'
             '<td id="potentialcell"><label for="addselect">Users</label><select name="addselect[]" id="addselect" '
-            'multiple="multiple">%s</select>%s</td></tr></table></form>'
-            % (esc(service["name"]), w, service["id"], esc(ctx.session.sesskey), options(authorised),
-               _selector_search("removeselect", True), options(potential), _selector_search("addselect", False)))
+            'multiple="multiple">%s</select>%s</td></tr></tbody></table></div></form>'
+            % (esc(service["name"]), w, service["id"], esc(ctx.session.sesskey),
+               options(authorised, "Authorised users"), _selector_search("removeselect", True),
+               options(potential, "Not authorised users"), _selector_search("addselect", False)))
     return page(ctx, "Authorised users | lab", main, bodyid="page-admin-webservice-service_users")

@@ -32,7 +32,8 @@ def _headers():
 
 def error_response(ctx, err):
     obj = token_style_error(err.errorcode, err.message, debug=ctx.debug,
-                            stacktrace="* line 112 of /login/token.php: core\\exception\\moodle_exception thrown\n",
+                            stacktrace="* line 112 of %s/login/token.php: core\\exception\\moodle_exception thrown\n"
+                            % ("/public" if ctx.state.moodle.is51 else ""),     # 5.1 serves from public/ (189)
                             wwwroot=ctx.state.wwwroot)
     return json_response(obj, headers=_headers())
 

@@ -46,16 +46,28 @@ def _select(name, options, selected=None, extra=""):
         esc(name), esc(name.replace(":", "").replace("[", "_").replace("]", "")), extra, _options(options, selected))
 
 
-def _date_selector(name, ts, enabled):
+def _date_selector(name, ts, enabled, is51=False, with_time=False):
+    """MoodleQuickForm date_selector. 5.1: the calendar is a <button type="button" name="..[calendar]"> (never
+    posted; 4.5: <a name=..[calendar]>); the report's "Valid until" from/to are date_time_selectors there, with
+    [hour] (00-23) and [minute] (00-59) between the year and the calendar (5.1.3 068, 069)."""
     t = time.gmtime(ts)
-    return ('<fieldset data-fieldtype="date" class="m-0 p-0 border-0"><span class="fdate_selector d-flex">'
+    parts = [_select(name + "[day]", [(i, i) for i in range(1, 32)], t.tm_mday),
+             _select(name + "[month]", list(zip(range(1, 13), MONTHS)), t.tm_mon),
+             _select(name + "[year]", [(i, i) for i in range(1900, 2051)], t.tm_year)]
+    if with_time:
+        parts += [_select(name + "[hour]", [(i, "%02d" % i) for i in range(24)], t.tm_hour),
+                  _select(name + "[minute]", [(i, "%02d" % i) for i in range(60)], t.tm_min)]
+    if is51:
+        parts.append('<button class="btn btn-link btn-sm icon-no-margin" name="%s[calendar]" type="button" '
+                     'title="Date picker" aria-label="Date picker"><i class="icon fa-regular fa-calendar fa-fw" '
+                     'aria-hidden="true"></i></button>' % esc(name))
+    else:
+        parts.append('<a name="%s[calendar]" href="#">Calendar</a>' % esc(name))
+    kind = "date_time" if with_time else "date"
+    return ('<fieldset data-fieldtype="%(k)s" class="m-0 p-0 border-0"><span class="f%(k)s_selector d-flex">'
             '<label class="form-check"><input type="checkbox" name="%(n)s[enabled]" class="form-check-input" '
-            'value="1"%(c)s> Enable</label>%(d)s%(m)s%(y)s<a name="%(n)s[calendar]" href="#">Calendar</a></span>'
-            '</fieldset>'
-            % dict(n=esc(name), c=" checked" if enabled else "",
-                   d=_select(name + "[day]", [(i, i) for i in range(1, 32)], t.tm_mday),
-                   m=_select(name + "[month]", list(zip(range(1, 13), MONTHS)), t.tm_mon),
-                   y=_select(name + "[year]", [(i, i) for i in range(1900, 2051)], t.tm_year)))
+            'value="1"%(c)s> Enable</label>%(p)s</span></fieldset>'
+            % dict(k=kind, n=esc(name), c=" checked" if enabled else "", p="".join(parts)))
 
 
 def _fmt_date(ts, weekday=False):
@@ -70,6 +82,7 @@ def _fmt_date(ts, weekday=False):
 def _filters_form(ctx):
     sk = esc(ctx.session.sesskey)
     now = int(time.time())
+    is51 = ctx.state.moodle.is51
     stored = report_filters(ctx.state, ctx.user)
 
     def text_filter(prefix, label):
@@ -101,13 +114,13 @@ def _filters_form(ctx):
                    services=_options([(0, "")] + [(n, n) for n in services]),
                    dop=_select("token:validuntil_operator", DATE_OPERATORS, 0),
                    unit=_select("token:validuntil_unit", DATE_UNITS, 1),
-                   **{"from": _date_selector("token:validuntil_from", now, False),
-                      "to": _date_selector("token:validuntil_to", now, False)}))
+                   **{"from": _date_selector("token:validuntil_from", now, False, is51, is51),
+                      "to": _date_selector("token:validuntil_to", now, False, is51, is51)}))
 
 
 def _missing_caps(state, tok, service):
-    if state.is_siteadmin(tok["userid"]):
-        return ""
+    if state.is_siteadmin(tok["userid"]) or service.get("shortname") == "moodle_mobile_app":
+        return ""       # the mobile app service never lists missing capabilities (110, 149, 339)
     missing = []
     for f in service.get("functions", []):
         for cap, label in FUNCTION_CAPS.get(f, []):
@@ -116,8 +129,9 @@ def _missing_caps(state, tok, service):
     if not missing:
         return ""
     return ('<div class="d-flex missingcaps"><ul class="list-unstyled">%s</ul></div>'
-            % "".join('<li class="mb-1"><a href="https://docs.moodle.org/405/en/Capabilities/%s">%s</a>'
-                      '<div class="text-muted">%s</div></li>' % (esc(c), esc(label), esc(c)) for c, label in missing))
+            % "".join('<li class="mb-1"><a href="https://docs.moodle.org/%s/en/Capabilities/%s">%s</a>'
+                      '<div class="text-muted">%s</div></li>' % (state.moodle.docs, esc(c), esc(label), esc(c))
+                      for c, label in missing))
 
 
 def visible_tokens(state, viewer):
@@ -218,6 +232,7 @@ def _report(ctx, pageno, pagesize=PERPAGE, sortdata=None, ajax=False):
     total = len(rows)
     PERPAGE = pagesize
     sortjson = json.dumps(sortdata or DEFAULT_SORT, separators=(",", ":"))
+    srclass = "visually-hidden" if state.moodle.is51 else "sr-only"
     heads = [("c1_name", "Name"), ("c2_firstname", "User"), ("c3_email", "Email address"), ("c4_name", "Service"),
              (None, "IP restriction"), ("c6_validuntil", "Valid until"), ("c7_lastaccess", "Last access"),
              ("c8_firstname", "Creator"), (None, "Missing capabilities"), (None, "Actions")]
@@ -231,8 +246,10 @@ def _report(ctx, pageno, pagesize=PERPAGE, sortdata=None, ajax=False):
                 'Nothing to display</div>')
     else:
         ths = "".join('<th class="header c%d" scope="col">%s</th>' % (
-            i, ('<a data-sortable="1" data-sortby="%s" role="button" href="%s/?tsort=%s">%s</a>' % (k, w, k, esc(h)))
-            if k else esc(h)) for i, (k, h) in enumerate(heads))
+            i, ('<a data-sortable="1" data-sortby="%s" role="button"%s href="%s/?tsort=%s">%s</a>'
+                % (k, ' aria-label="Sort by %s ascending"' % esc(h) if state.moodle.is51 else "", w, k, esc(h)))
+            if k else (esc(h) if k is not None or h != "Actions" else '<span class="%s">Actions</span>' % srclass))
+            for i, (k, h) in enumerate(heads))
         chunk = rows[pageno * PERPAGE:(pageno + 1) * PERPAGE]
         trs = []
         for r, (t, user, service) in enumerate(chunk):
@@ -270,9 +287,11 @@ def _report(ctx, pageno, pagesize=PERPAGE, sortdata=None, ajax=False):
             label = "Show 30 per page" if PERPAGE != 30 else "Show all %d" % total
             paging += ('<div class="table-showcount"><a data-action="showcount" data-target-page-size="%d" '
                        'href="%s%s?perpage=%d">%s</a></div>' % (target, w, "/" if ajax else PATH, target, label))
-        body = ('<div><table class="flexible table table-striped table-hover generaltable reportbuilder-table" '
-                'data-region="reportbuilder-table"><caption class="sr-only">Tokens</caption><thead><tr>%s</tr>'
-                '</thead><tbody>%s</tbody></table></div>%s' % (ths, "".join(trs), paging))
+        # 5.1 (Bootstrap 5): the table sits in div.table-responsive, the caption is visually-hidden (5.1.3 339)
+        body = ('<div%s><table class="flexible table table-striped table-hover generaltable reportbuilder-table" '
+                'data-region="reportbuilder-table"><caption class="%s">Tokens</caption><thead><tr>%s</tr>'
+                '</thead><tbody>%s</tbody></table></div>%s'
+                % (' class="table-responsive"' if state.moodle.is51 else "", srclass, ths, "".join(trs), paging))
     table = '<div %s>%s</div>' % (attrs, body)
     if ajax:
         return table
@@ -353,7 +372,7 @@ def token_form(ctx, values=None, errors=None):
                    ename=err("name"), uopts=user_opts, euser=err("user"),
                    sopts=_options([(s["id"], s["name"]) for s in _services_for_form(state)], values.get("service")),
                    eservice=err("service"), ip=esc(values.get("iprestriction", "")), eip=err("iprestriction"),
-                   date=_date_selector("validuntil", validuntil, enabled), evalid=err("validuntil")))
+                   date=_date_selector("validuntil", validuntil, enabled, state.moodle.is51), evalid=err("validuntil")))
 
 
 def _form_page(ctx, values=None, errors=None, alert=""):
@@ -402,7 +421,8 @@ def create(ctx):
         return _form_page(ctx, values, errors)
     if service["restrictedusers"] and user["id"] not in service["users"]:
         alert = notification_html("danger", "The user is not allowed for this service. First you need to allow this "
-                                            "user on the %s's allowed users administration page." % service["name"])
+                                            "user on the %s's allowed users administration page." % service["name"],
+                                  state.moodle.is51)
         return _form_page(ctx, values, alert=alert)
     if user["suspended"]:
         return error_page(ctx, "Sorry, but your account has been suspended.", "suspended", module="moodle")
