@@ -2,6 +2,7 @@
 # The demo: set everything up, start the Moodle simulator, run playbooks/provision_site.yml against it twice
 # and show that the second run changes nothing.
 # Against a real Moodle instead: MOODLE_URL=https://moodle.example.edu MOODLE_USERNAME=admin MOODLE_PASSWORD=... tools/demo.sh
+# The simulator emulates Moodle 4.5 unless MOODLE_SIM_VERSION=5.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -25,8 +26,8 @@ trap cleanup EXIT
 
 if [ -z "${MOODLE_URL:-}" ]; then
     PORT="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    echo "== starting the Moodle simulator (fresh Moodle 4.5 site) on http://127.0.0.1:$PORT"
-    "$VENV/bin/python" -m tests.moodle_sim --port "$PORT" --state fresh > "$ROOT/.ansible/moodle_sim.log" 2>&1 &
+    echo "== starting the Moodle simulator (fresh Moodle ${MOODLE_SIM_VERSION:-4.5} site) on http://127.0.0.1:$PORT"
+    "$VENV/bin/python" -m tests.moodle_sim --port "$PORT" --state fresh --moodle "${MOODLE_SIM_VERSION:-4.5}" > "$ROOT/.ansible/moodle_sim.log" 2>&1 &
     SIM_PID=$!
     for _ in $(seq 50); do
         if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" \
