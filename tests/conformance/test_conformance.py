@@ -156,18 +156,20 @@ def _summary_line(report, folder) -> str:
 
 
 @needs_fixtures
-def test_conformance_required_flows():
-    try:
-        from tests.moodle_sim import Simulator  # noqa: F401
-    except ImportError as e:
-        pytest.skip(f"tests.moodle_sim.Simulator not importable yet: {e}")
+@pytest.mark.parametrize("release", ["moodle-4.5.6", "moodle-5.1.3"])
+def test_conformance_required_flows(release):
+    """A fresh simulator emulating the release replays its recordings: every required flow must match."""
+    folder = FIXTURES.parent / release
+    if not (folder / "index.json").is_file():
+        pytest.skip(f"no {release} fixtures next to {FIXTURES}")
     from .replay import run_against_simulator
 
-    report = run_against_simulator(FIXTURES)
+    report = run_against_simulator(folder)
     print(report.render())
-    SUMMARIES.append(_summary_line(report, FIXTURES))
-    failing = report.failing(REQUIRED_FLOWS)
-    assert not failing, "required flows differ from the recording:\n" + "\n".join(
+    SUMMARIES.append(_summary_line(report, folder))
+    failing = report.failing()
+    assert report.required == (REQUIRED_FLOWS_51 if release == "moodle-5.1.3" else REQUIRED_FLOWS)
+    assert not failing, f"required flows of {release} differ from the recording:\n" + "\n".join(
         f"  {r.ex.name}: {r.error or '; '.join(r.diffs)}" for r in failing)
 
 
@@ -232,19 +234,3 @@ def test_table_and_form_extraction(exchanges):
     assert ("", "/admin/webservice/tokens.php", ("action", "tokenid")) in t["rows"][0]
     assert feat(exchanges[49]).forms["post /admin/webservice/service_functions.php"]["submits"] == (
         ("cancel", "Cancel"), ("submitbutton", "Add functions"))
-
-
-@needs_fixtures
-def test_conformance_required_flows_51():
-    """The same gate against the moodle-5.1.3 recordings (Simulator(moodle="5.1")), REQUIRED_FLOWS_51."""
-    folder = FIXTURES.parent / "moodle-5.1.3"
-    if not (folder / "index.json").is_file():
-        pytest.skip(f"no moodle-5.1.3 fixtures next to {FIXTURES}")
-    from .replay import run_against_simulator
-
-    report = run_against_simulator(folder)
-    print(report.render())
-    SUMMARIES.append(_summary_line(report, folder))
-    failing = report.failing(REQUIRED_FLOWS_51)
-    assert not failing, "required 5.1 flows differ from the recording:\n" + "\n".join(
-        f"  {r.ex.name}: {r.error or '; '.join(r.diffs)}" for r in failing)
