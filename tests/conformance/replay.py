@@ -149,7 +149,7 @@ class Report:
 
     def failing(self, flows: set[int] | None = None) -> list[Result]:
         flows = self.required if flows is None else flows
-        return [r for r in self.results if r.ex.flow in flows and not r.ok]
+        return [r for r in self.results if r.ex.flow in flows and not r.ok and not r.unmodelled]
 
     def summary(self) -> str:
         k = sum(1 for r in self.results if r.unmodelled)

@@ -1,4 +1,5 @@
 """/admin/settings.php and /admin/search.php (flows f03, f05, f15; hosts the protocol, service and auth tables)."""
+import random
 from .. import settings_tree
 from ..html import error_page, esc, page
 from ..response import redirect
@@ -128,6 +129,10 @@ def render_setting(state, setting, highlight=None):
                    '</select>\n</div>' % (fid, name, opts))
     elif setting.kind in ("duration", "filesize", "multicheckbox", "password"):
         control, default = _compound_control(setting, value, fid, name)
+    elif setting.kind == "storedfile":   # admin_setting_configstoredfile: a file manager's draft area (365)
+        default = "Empty"
+        control = ('<div class="form-filemanager"><input value="%d" name="%s" type="hidden" id="%s"></div>'
+                   % (random.randint(100000000, 999999999), name, fid))
     elif setting.kind == "textarea":
         default = setting.default or "Empty"
         control = ('<div class="form-textarea"><textarea rows="8" cols="60" id="%s" name="%s" class="form-control">'
