@@ -7,11 +7,14 @@
 #   lint      ansible-lint --profile production (latest ansible-lint, own venv) + antsibull-changelog lint
 #   build     ansible-galaxy collection build + install of the tarball into a temp dir + ansible-doc of every
 #             module from that install (2.16 and 2.21)
+#   ee        ansible-builder create (own venv) on meta/execution-environment.yml placed at the collection root and
+#             on extensions/awx/execution-environment.yml, checks the generated contexts (Containerfile,
+#             requirements files) and ansible-builder introspect of the collection; no image is built
 # Venvs live in .venv-* at the repository root (gitignored) and are created or refreshed when needed.
 #
 # Usage: tools/test.sh [--quick] [--stages LIST] [--cores LIST] [--setup-only] [-- PYTEST ARGS...]
 #   --quick         pytest with ansible-core 2.16 only (same as --stages pytest --cores 2.16)
-#   --stages LIST   comma list of pytest,sanity,lint,build (default: all)
+#   --stages LIST   comma list of pytest,sanity,lint,build,ee (default: all)
 #   --cores LIST    comma list of ansible-core lines 2.16,2.19,2.21 for pytest/sanity (default: all)
 #   --setup-only    only create/refresh the venvs of the selected stages
 #   -- ARGS         extra arguments for pytest (e.g. -k redact -x)
@@ -22,7 +25,7 @@ set -o pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 
-STAGES="pytest,sanity,lint,build"
+STAGES="pytest,sanity,lint,build,ee"
 CORES="2.16,2.19,2.21"
 SETUP_ONLY=0
 PYTEST_EXTRA=()
@@ -53,6 +56,8 @@ core_python() { case "$1" in 2.16|2.19) echo 3.11 ;; 2.21) echo 3.13 ;; *) retur
 core_spec() { local minor="${1#2.}"; echo "ansible-core>=$1,<2.$((minor + 1))"; }
 core_venv() { echo "$ROOT/.venv-core${1/./}"; }
 LINT_VENV="$ROOT/.venv-lint"
+EE_VENV="$ROOT/.venv-ee"
+EE_SPEC="ansible-builder>=3.0,<4"
 
 for core in ${CORES//,/ }; do
     core_python "$core" >/dev/null || { echo "unsupported ansible-core line: $core" >&2; exit 2; }
@@ -117,6 +122,14 @@ setup_lint() {
     ensure_venv "$LINT_VENV" 3.13 -r tools/requirements/lint.txt
     local rc=$?
     [ $rc -eq 0 ] || check "setup lint" 1 $((SECONDS - start)) "venv could not be built"
+    return $rc
+}
+
+setup_ee() {
+    local start=$SECONDS
+    ensure_venv "$EE_VENV" 3.13 "$EE_SPEC"
+    local rc=$?
+    [ $rc -eq 0 ] || check "setup ee" 1 $((SECONDS - start)) "venv could not be built"
     return $rc
 }
 
@@ -257,6 +270,53 @@ run_build() {
     check "build+install+doc" $rc $((SECONDS - start)) "$(basename "$tarball")"
 }
 
+# --- stage: ee (execution environment definitions) ----------------------------------------------
+run_ee() {
+    local start=$SECONDS rc=0 out log builder req
+    out="$TMP_BASE/ee"
+    log="$LOG_DIR/ee.log"
+    builder="$EE_VENV/bin/ansible-builder"
+    banner "ansible-builder create + introspect ($("$builder" --version 2>/dev/null))"
+    : > "$log"
+    # 1. meta/execution-environment.yml names its files relative to the collection root (what introspection wants):
+    #    build it from the collection root's layout
+    mkdir -p "$out/collection" "$out/awx"
+    cp "$ROOT/meta/execution-environment.yml" "$out/collection/"
+    for req in requirements.txt bindep.txt; do [ -f "$ROOT/$req" ] && cp "$ROOT/$req" "$out/collection/"; done
+    # 2. the AWX example installs the collection from a tarball next to it (a placeholder is enough for create)
+    cp "$ROOT/extensions/awx/execution-environment.yml" "$out/awx/"
+    : > "$out/awx/moodleops-auth.tar.gz"
+    for ee in collection awx; do
+        if ! "$builder" create -f "$out/$ee/execution-environment.yml" -c "$out/$ee/context" \
+                --output-filename Containerfile 2>&1 | tee -a "$log"; then
+            echo "!! ansible-builder create failed for $ee"; rc=1; continue
+        fi
+        [ -s "$out/$ee/context/Containerfile" ] || { echo "!! $ee: no context/Containerfile"; rc=1; }
+    done
+    if ! cmp -s "$ROOT/requirements.txt" "$out/collection/context/_build/requirements.txt"; then
+        echo "!! collection: context/_build/requirements.txt is not the collection's requirements.txt"; rc=1
+    fi
+    grep -q 'requirements.txt' "$out/collection/context/Containerfile" \
+        || { echo "!! collection: the Containerfile does not install requirements.txt"; rc=1; }
+    if [ -f "$ROOT/bindep.txt" ] && ! cmp -s "$ROOT/bindep.txt" "$out/collection/context/_build/bindep.txt"; then
+        echo "!! collection: context/_build/bindep.txt is not the collection's bindep.txt"; rc=1
+    fi
+    grep -q 'moodleops-auth.tar.gz' "$out/awx/context/_build/requirements.yml" 2>/dev/null \
+        && [ -f "$out/awx/context/_build/build/moodleops-auth.tar.gz" ] \
+        || { echo "!! awx: the context does not install the collection tarball"; rc=1; }
+    # 3. what ansible-builder reads from the installed collection when another EE lists moodleops.auth
+    mkdir -p "$out/installed/ansible_collections/moodleops"
+    ln -sfn "$ROOT" "$out/installed/ansible_collections/moodleops/auth"
+    "$builder" introspect --write-pip "$out/introspect-pip.txt" "$out/installed" >> "$log" 2>&1 || rc=1
+    for req in requests jsonschema; do
+        grep -q "^$req" "$out/introspect-pip.txt" 2>/dev/null \
+            || { echo "!! introspection of the installed collection does not give $req"; rc=1; }
+    done
+    echo "-- contexts: $(find "$out/collection/context" "$out/awx/context" -type f | wc -l) files;" \
+        "introspected: $(grep -v '^#' "$out/introspect-pip.txt" 2>/dev/null | cut -d' ' -f1 | paste -sd' ')"
+    check "ee (ansible-builder)" $rc $((SECONDS - start)) "create x2 + introspect"
+}
+
 # --- main --------------------------------------------------------------------------------------
 T0=$SECONDS
 WANT_CORES=()
@@ -275,6 +335,8 @@ if has "$STAGES" pytest || has "$STAGES" sanity || has "$STAGES" build; then
 fi
 LINT_READY=0
 if has "$STAGES" lint; then setup_lint && LINT_READY=1; fi
+EE_READY=0
+if has "$STAGES" ee; then setup_ee && EE_READY=1; fi
 [ "$SETUP_ONLY" -eq 1 ] && { echo "setup done in $((SECONDS - T0))s"; [ "$FAILED" -eq 0 ]; exit $?; }
 
 if has "$STAGES" pytest; then
@@ -289,6 +351,7 @@ if has "$STAGES" sanity; then
 fi
 if has "$STAGES" lint && [ "$LINT_READY" -eq 1 ]; then run_lint; fi
 if has "$STAGES" build && has "$READY_CORES" 2.16; then run_build; fi
+if has "$STAGES" ee && [ "$EE_READY" -eq 1 ]; then run_ee; fi
 
 banner "summary ($((SECONDS - T0))s; logs in tests/output/tools-test/)"
 printf '%s\n' "${SUMMARY[@]}"
