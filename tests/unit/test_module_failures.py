@@ -1,5 +1,6 @@
 """MoodleModule.run(): how failures reach the user (message, errorcode, exception) with secrets redacted."""
 
+import contextlib
 import json
 
 import pytest
@@ -12,13 +13,26 @@ from ansible_collections.moodleops.auth.plugins.module_utils.module import Moodl
 PASSWORD = "S3cret-Admin-Pw!"
 
 
-def run_module(monkeypatch, capsys, work):
+try:  # ansible-core 2.19+: module args carry a serialization profile
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core 2.16-2.18
+    patch_module_args = None
+
+
+def run_module(monkeypatch, capsys, work, tracebacks=True):
     args = {"url": "https://moodle.example.edu", "username": "admin", "password": PASSWORD,
             "_ansible_remote_tmp": "/tmp", "_ansible_keep_remote_files": False}
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    moodle = MoodleModule({})
-    with pytest.raises(SystemExit):
-        moodle.run(lambda: work(moodle))
+    if patch_module_args is None:
+        monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+        context = contextlib.nullcontext()
+    else:
+        if tracebacks:  # 2.19+: what DISPLAY_TRACEBACK=error asks of modules (default: no tracebacks at all)
+            args["_ansible_tracebacks_for"] = ["error"]
+        context = patch_module_args(args)
+    with context:
+        moodle = MoodleModule({})
+        with pytest.raises(SystemExit):
+            moodle.run(lambda: work(moodle))
     return json.loads(capsys.readouterr().out)
 
 
@@ -48,7 +62,7 @@ def test_expected_failures_stay_a_message_without_traceback(monkeypatch, capsys)
     def work(moodle):
         raise LoginFailedError("Moodle refused the login of admin.", errorcode="invalidlogin")
 
-    result = run_module(monkeypatch, capsys, work)
+    result = run_module(monkeypatch, capsys, work, tracebacks=False)
     assert result["msg"].startswith("Moodle refused the login of admin.")
     assert result["errorcode"] == "invalidlogin"
     assert "exception" not in result
