@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generates, from the site description schema (plugins/plugin_utils/site_schema.py):
 
 * meta/moodle_site.schema.json - the schema as JSON (draft 2020-12), for editors and other tools;

@@ -327,13 +327,15 @@ def content_type(value: str | None) -> tuple[str, str | None] | None:
     return parts[0].lower(), charset
 
 
-def location_shape(loc: str | None, wwwroots: tuple[str, ...]) -> tuple | None:
-    """(host class, path, sorted query keys). Host class is 'wwwroot' or the external netloc."""
+def location_shape(loc: str | None, wwwroots: tuple[str, ...], cas_roots: tuple[str, ...] = ()) -> tuple | None:
+    """(host class, path, sorted query keys). Host class is 'wwwroot', 'cas' (the recorded and the live CAS
+    server, f24) or the external netloc."""
     if loc is None:
         return None
     u = urlsplit(loc)
     own = {urlsplit(w).netloc for w in wwwroots}
-    host = "wwwroot" if (not u.netloc or u.netloc in own) else u.netloc
+    cas = {urlsplit(w).netloc for w in cas_roots}
+    host = "wwwroot" if (not u.netloc or u.netloc in own) else ("cas" if u.netloc in cas else u.netloc)
     keys = tuple(sorted({k for k, _unused in parse_qsl(u.query, keep_blank_values=True)}))
     return host, u.path, keys
 
@@ -387,11 +389,11 @@ def table_shape(t: TableInfo, wwwroots: tuple) -> dict:
             "rows": tuple(tuple(sorted({link_shape(h, wwwroots) for h in row})) for row in t.rows)}
 
 
-def features(msg: Message, wwwroots: tuple[str, ...]) -> Features:
+def features(msg: Message, wwwroots: tuple[str, ...], cas_roots: tuple[str, ...] = ()) -> Features:
     ct = content_type(msg.header("Content-Type"))
     f = Features(
         status=msg.status,
-        location=location_shape(msg.header("Location"), wwwroots),
+        location=location_shape(msg.header("Location"), wwwroots, cas_roots),
         cookies=tuple(sorted(n for n, _unused in set_cookie_pairs(msg))),
         content_type=ct,
     )
@@ -586,7 +588,8 @@ def compare_tables(rec: dict, live: dict) -> list[str]:
                 lm.remove(row)
                 rm.remove(row)
         if rm or lm:
-            fmt = lambda row: "[" + ", ".join(_fmt_link(x) for x in row) + "]"   # noqa: E731
+            def fmt(row):
+                return "[" + ", ".join(_fmt_link(x) for x in row) + "]"
             parts.append("rows" + (f" missing {_cut([fmt(x) for x in rm], 2)}" if rm else "")
                          + (f" extra {_cut([fmt(x) for x in lm], 2)}" if lm else ""))
         if parts:

@@ -2,7 +2,6 @@
 action plugin moodle_site_validate): valid descriptions pass, every problem is reported with its path, secrets are
 never shown, the schema agrees with the modules' argument specs, and the generated files are current."""
 
-import copy
 import datetime
 import importlib
 import json
@@ -44,12 +43,16 @@ def complete_site():
                           "settings": {"mappingfield": "username", "keylifetime": 60}}],
         "apilogin": {"secret": "{{ vault_apilogin_secret }}",
                      "users": [{"username": "stud1", "firstname": "S", "lastname": "One", "email": "s1@example.edu"}]},
+        "lti_platforms": [{"name": "Canvas", "platform_id": "https://canvas.instructure.com", "client_id": "1000042",
+                           "authentication_request_url": "https://sso.canvaslms.com/api/lti/authorize_redirect",
+                           "jwks_url": "https://sso.canvaslms.com/api/lti/security/jwks",
+                           "access_token_url": "https://sso.canvaslms.com/login/oauth2/token"}],
     }
 
 
 def example_site():
     with open(EXAMPLE) as handle:
-        return yaml.safe_load(handle)[0]["vars"]["moodle_site"]
+        return yaml.safe_load(handle)["moodle_site"]
 
 
 def changed(*edits):
@@ -149,8 +152,8 @@ INVALID = [
     ("unknown-service-key", changed((["services", 0, "authorized_users"], ["ci_bot"])),
      [P + ".services[0].authorized_users: unknown key (did you mean 'authorised_users'?)"]),
     ("unknown-token-connection-option", changed((["tokens", 0, "url"], "https://moodle.example.edu")),
-     [P + ".tokens[0].url: unknown key (allowed: ip_restriction, method, name, service, state, token_store, user, "
-          "user_password, valid_until, verify)"]),
+     [P + ".tokens[0].url: unknown key (allowed: invalid_token_value, ip_restriction, method, name, service, state, "
+          "token_store, token_value, user, user_password, valid_until, verify)"]),
     ("unknown-auth-plugin-key", changed((["auth_plugins", 0, "setting"], {})),
      [P + ".auth_plugins[0].setting: unknown key (did you mean 'settings'?)"]),
     ("unknown-apilogin-key", changed((["apilogin", "login"], True)),
@@ -316,7 +319,8 @@ def test_action_invalid_lists_every_problem_in_msg():
     assert result["failed"] and result["valid"] is False
     assert result["problems"] == expected
     assert result["msg"].splitlines() == ["moodle_site is not valid (%d problems):" % len(expected)] + expected
-    assert result["sections"] == ["webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin"]
+    assert result["sections"] == ["webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin",
+                                  "lti_platforms"]
 
 
 def test_action_needs_site_and_takes_semantic():
@@ -377,6 +381,7 @@ SECTIONS = {
         "user": "one user; the section is bulk (users)",
         "login": "one user only (logUser)", "user_agent": "with login only", "redirect": "with login only",
         "state": "per user: apilogin.users[].state"}),
+    "lti_platforms": ("moodle_lti_platform", SCHEMA["properties"]["lti_platforms"]["items"], {}),
 }
 # Required in the description although not by the module: (section, key): reason.
 REQUIRED_HERE = {("apilogin", "users"): "the module needs user or users; the section is bulk"}
@@ -521,11 +526,14 @@ def test_doc_names_every_key():
 
 
 def test_example_playbook_runs():
-    """ansible-playbook playbooks/examples/site.yml validates its own description (no request, no host)."""
+    """The example is a vars file for playbooks/provision_site.yml; --tags validate only validates it (no request:
+    MOODLE_URL points nowhere)."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collection_root(), ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1", MOODLE_URL="http://127.0.0.1:9")
     playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    run = subprocess.run([playbook if os.path.exists(playbook) else "ansible-playbook", "-i", "localhost,", EXAMPLE,
+    run = subprocess.run([playbook if os.path.exists(playbook) else "ansible-playbook", "-i", "localhost,",
+                          os.path.join(REPO_ROOT, "playbooks", "provision_site.yml"), "-e", "@" + EXAMPLE,
+                          "--tags", "validate",
                           "-e", "ansible_python_interpreter=%s" % sys.executable], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
     assert run.returncode == 0, run.stdout[-4000:]

@@ -68,8 +68,8 @@ def _enrol_table(ctx):
     return ('<h3>Available course enrolment plugins</h3><div class="table-responsive">'
             '<table class="admintable generaltable" id="courseenrolmentplugins"><thead><tr>%s</tr></thead>'
             '<tbody>%s</tbody></table></div>'
-            % ("".join('<th class="header c%d %s" scope="col">%s</th>' % (i, "leftalign" if i == 0 else "centeralign",
-                                                                        h) for i, h in enumerate(heads)),
+            % ("".join('<th class="header c%d %s" scope="col">%s</th>'
+                       % (i, "leftalign" if i == 0 else "centeralign", h) for i, h in enumerate(heads)),
                "".join(rows)))
 
 

@@ -302,8 +302,8 @@ def _capability_table(ctx, caps, mode):
                 cells = ('<td class="%s">%s<span class="note">Default: Not set</span></td>'
                          % (PERMCLASS.get(perm, "inherit"), esc(PERMTEXT.get(perm, ""))))
             riskclasses = "".join(" risk" + key for bit, key, _t, _s in RISK_COLUMNS if risks_of(cap) & bit)
-            rows.append('<tr class="rolecap%s">%s%s%s</tr>' % (riskclasses, _cap_name_cell(ctx, cap), cells,
-                                                                _risk_cells(ctx, cap)))
+            name_cell, risk_cells = _cap_name_cell(ctx, cap), _risk_cells(ctx, cap)
+            rows.append('<tr class="rolecap%s">%s%s%s</tr>' % (riskclasses, name_cell, cells, risk_cells))
     return ('<table class="rolecap table-hover table-striped" id="defineroletable"><thead><tr>'
             '<th class="name" align="left" scope="col">Capability</th><th colspan="%d" scope="col">Permission '
             '<a class="btn btn-link p-0" role="button" data-toggle="popover" tabindex="0" aria-label="Help">'
@@ -346,15 +346,16 @@ def _view_page(ctx, role):
         return ('<div class="fitem row"><div class="fitemtitle col-md-3">%s</div><div class="felement col-md-9">%s'
                 '</div></div>' % (label, value))
 
-    allows = "".join(item("Allow role %ss" % kind, esc(", ".join(names.get(v, v) for v in role["allow" + kind])
-                                                        or "None")) for kind in R.ALLOW_KINDS)
+    def allowed(kind):
+        return esc(", ".join(names.get(v, v) for v in role["allow" + kind]) or "None")
+    allows = "".join(item("Allow role %ss" % kind, allowed(kind)) for kind in R.ALLOW_KINDS)
     mask = 0
     for c, v in caps.items():
         if v == 1:
             mask |= risks_of(c)
-    risks = " ".join('<a href="https://docs.moodle.org/%s/en/Risks" class="action-icon"><i class="icon fa '
-                     'fa-triangle-exclamation" title="%s" aria-label="%s"></i></a>' % (state.moodle.docs, esc(short),
-                                                                                     esc(short))
+    risk_link = ('<a href="https://docs.moodle.org/%s/en/Risks" class="action-icon"><i class="icon fa '
+                 'fa-triangle-exclamation" title="%s" aria-label="%s"></i></a>')
+    risks = " ".join(risk_link % (state.moodle.docs, esc(short), esc(short))
                      for bit, _key, _title, short in RISK_COLUMNS if mask & bit)
     details = ('<div id="roledetails" class="mform fullwidth">%s%s%s%s%s%s%s</div>'
                % (item("Short name", esc(role["shortname"])), item("Custom full name", esc(role["name"])),
@@ -595,9 +596,8 @@ def check_php(ctx):
             rows.append(_heading_row(heading, 2))
             for cap in group:
                 yes = state.has_capability(chosen["id"], cap)
-                rows.append('<tr class="rolecap %s">%s<td>%s</td></tr>' % ("yes" if yes else "no",
-                                                                          _cap_name_cell(ctx, cap),
-                                                                          "Yes" if yes else "No"))
+                rows.append('<tr class="rolecap %s">%s<td>%s</td></tr>'
+                            % ("yes" if yes else "no", _cap_name_cell(ctx, cap), "Yes" if yes else "No"))
         report = ('<h3>Roles for user %s</h3><ul>%s</ul><h3>Permissions in System</h3><table class="rolecap" '
                   'id="explaincaps"><thead><tr><th class="name" align="left" scope="col">Capability</th>'
                   '<th class="text-nowrap" scope="col">Allowed</th></tr></thead><tbody>%s</tbody></table>'

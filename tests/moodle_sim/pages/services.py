@@ -318,7 +318,9 @@ def service_users(ctx):
                 if str(uid).isdigit():
                     service["users"].pop(int(uid), None)
     w = state.wwwroot
-    order = lambda u: (u.get("lastname") or "", u.get("firstname") or "", u["id"])   # noqa: E731 (users_order_by_sql)
+
+    def order(u):  # users_order_by_sql()
+        return (u.get("lastname") or "", u.get("firstname") or "", u["id"])
     authorised = sorted([state.users[u] for u in service["users"] if u in state.users], key=order)
     potential = sorted([u for u in state.users.values()
                         if u["id"] not in service["users"] and u["id"] != 1 and not u["deleted"]], key=order)

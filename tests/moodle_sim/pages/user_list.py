@@ -28,6 +28,12 @@ BULK_ACTIONS = [("confirm", "Confirm"), ("message", "Send a message"), ("delete"
                 ("tool_mfa_reset_factors", "Reset MFA factors")]
 
 
+DOWNLOAD_FORMATS = [("csv", "Comma separated values (.csv)"), ("excel", "Microsoft Excel (.xlsx)"), ("html", "HTML table"),
+                    ("json", "Javascript Object Notation (.json)"), ("ods", "OpenDocument (.ods)"),
+                    ("pdf", "Portable Document Format (.pdf)")]
+COURSE_ROLES = [(0, "Any role"), (5, "Student"), (4, "Non-editing teacher"), (3, "Teacher"), (1, "Manager")]
+
+
 def md5(value):
     return hashlib.md5(str(value).encode("utf-8")).hexdigest()
 
@@ -108,9 +114,7 @@ def _filters_form(ctx):
                _filter("System role", role),
                _filter("Enrolled in any course", _select(ctx, "user:enrolledinanycourse_operator",
                                                          BOOLEAN_OPERATORS, 0)),
-               _filter("Course role", _select(ctx, "user:courserole_role", [(0, "Any role"), (5, "Student"),
-                                                                             (4, "Non-editing teacher"),
-                                                                             (3, "Teacher"), (1, "Manager")]) +
+               _filter("Course role", _select(ctx, "user:courserole_role", COURSE_ROLES) +
                        _select(ctx, "user:courserole_category", [(0, "Any category"), (1, "Category 1")]) +
                        '<input type="text" class="form-control" name="user:courserole_course" value="">')]
     return ('<form autocomplete="off" action="%(w)s%(p)s" method="post" accept-charset="utf-8" '
@@ -165,8 +169,8 @@ def _actions(ctx, user, n):
         modal = (' data-modal="confirmation" data-modal-title-str="[&quot;deleteuser&quot;,&quot;admin&quot;]" '
                  'data-modal-content-str="[&quot;deletecheckfull&quot;,&quot;moodle&quot;,&quot;%s&quot;]" '
                  'data-modal-yes-button-str="[&quot;delete&quot;,&quot;core&quot;]" '
-                 'data-modal-destination="%s"' % (esc(fullname(user)), esc(w + PATH + "?delete=%d&confirm=%s&sesskey=%s"
-                                                                               % (uid, md5(uid), sk))))
+                 'data-modal-destination="%s"'
+                 % (esc(fullname(user)), esc(w + PATH + "?delete=%d&confirm=%s&sesskey=%s" % (uid, md5(uid), sk))))
         links.append((w + PATH + "?delete=%d&sesskey=%s" % (uid, sk), "Delete", " text-danger", modal))
     toggle = "data-bs-toggle" if ctx.state.moodle.is51 else "data-toggle"
     items = "".join('<a href="%s" class="dropdown-item%s menu-action"%s aria-label="%s" role="menuitem" tabindex="-1">'
@@ -191,8 +195,8 @@ def _table(ctx):
         rid = "system-report-table-1_r%d" % i
         badge = ""
         if u["suspended"]:
-            badge = ' <span class="badge %s ms-1">Suspended</span>' % ("text-bg-secondary" if is51 else
-                                                                      "badge-secondary")
+            badge = ' <span class="badge %s ms-1">Suspended</span>' % (
+                "text-bg-secondary" if is51 else "badge-secondary")
         last = format_time_ago(now - u["lastaccess"]) if u.get("lastaccess") else "Never"
         cells = ['<input id="select-row-%d" name="report-select-row[]" type="checkbox" value="%d" data-action="toggle" '
                  'data-toggle="%s" data-togglegroup="report-select-all"> <label for="select-row-%d" class="accesshide">'
@@ -210,6 +214,7 @@ def _table(ctx):
              'name="report-select-row[]" type="checkbox" value="" data-action="toggle" data-toggle="%s" '
              'data-togglegroup="report-select-all"><label for="select-all" class="accesshide">Select all</label>'
              '</div></th>' % ("toggler" if is51 else "master"))
+
     def sortlink(key, label):
         return ('<a data-sortable="1" data-sortby="%s" data-sortorder="4" role="button" href="%s/?tsort=%s&amp;'
                 'tdir=4">%s<span class="accesshide">Sort by %s Ascending</span></a>' % (key, w, key, label, label))
@@ -247,13 +252,8 @@ def list_html(ctx):
                 '</select><button type="submit" class="btn btn-secondary">Download</button>'
                 '<input type="hidden" name="id" value="1"><input type="hidden" name="parameters" '
                 'value="{&quot;withcheckboxes&quot;:true}"></form>'
-                % (w, sk, _selectclass(ctx), "".join('<option value="%s">%s</option>' % (v, label) for v, label in
-                                                     [("csv", "Comma separated values (.csv)"),
-                                                      ("excel", "Microsoft Excel (.xlsx)"),
-                                                      ("html", "HTML table"), ("json", "Javascript Object Notation "
-                                                                                       "(.json)"),
-                                                      ("ods", "OpenDocument (.ods)"), ("pdf", "Portable Document "
-                                                                                               "Format (.pdf)")])))
+                % (w, sk, _selectclass(ctx),
+                   "".join('<option value="%s">%s</option>' % (v, label) for v, label in DOWNLOAD_FORMATS)))
     bulk = ('<form id="user-bulk-action-form" autocomplete="off" action="%s/admin/user/user_bulk.php" method="post" '
             'accept-charset="utf-8" class="mform"><div style="display: none;"><input name="returnurl" type="hidden" '
             'value="/admin/user.php"><input name="passuserids" type="hidden" value="1"><input name="userids" '

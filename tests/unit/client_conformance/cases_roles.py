@@ -30,8 +30,7 @@ def role_form(rec, version):
     assert pairs, "index.json lists what a browser submits"
     for name in ("shortname", "name", "description", "archetype"):
         assert definition.fields[name] == (form_field(pairs, name) or ""), name
-    levels = dict((name, level) for name, level in (("system", 10), ("user", 30), ("category", 40), ("course", 50),
-                                                     ("module", 70), ("block", 80)))
+    levels = {"system": 10, "user": 30, "category": 40, "course": 50, "module": 70, "block": 80}
     assert definition.context_levels == sorted(name for name, level in levels.items()
                                                if form_field(pairs, "contextlevel%d" % level) == "1")
     permission = {"0": "inherit", "1": "allow", "-1": "prevent", "-1000": "prohibit"}
