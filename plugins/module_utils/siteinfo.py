@@ -1,0 +1,532 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A live site read back as a site description (``moodle_site``), with the facts an audit needs.
+
+Read only: every page it asks for is a GET (plus the role form's "Show advanced" toggle, a POST Moodle treats as a
+read). It reuses the readers of the modules (webservice.py, services.py, roles.py, tokens.py, authplugins.py,
+settings.py, users.py, useradmin.py) and adds:
+
+* the token report's other columns (last access, creator) and its dates (``parse_report_date``);
+* auth plugin settings from their settings pages (``authsetting<name>``), secret ones replaced by placeholders;
+* which tokens a description can own: those whose value the token store of this controller keeps (Moodle shows a
+  value once, so moodle_token can only keep a token it created);
+* security findings (``security_findings``) and what a description does not manage (``unmanaged``).
+
+Token values are never read (the report does not show them); secret settings are read by the settings form (Moodle
+puts them in the page) and are only ever handed to the redactor."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import re
+
+from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import ALWAYS_ENABLED, HttpAuthPlugins
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, NotSiteAdminError, PageError
+from ansible_collections.moodleops.auth.plugins.module_utils.pages import id_param
+from ansible_collections.moodleops.auth.plugins.module_utils.roles import Roles
+from ansible_collections.moodleops.auth.plugins.module_utils.settings import field_name
+from ansible_collections.moodleops.auth.plugins.module_utils.token_store import DEFAULT_PATH, TokenStore
+from ansible_collections.moodleops.auth.plugins.module_utils.tokens import AdminTokens, TokenRow
+from ansible_collections.moodleops.auth.plugins.module_utils.useradmin import (
+    FORCE_CHANGE_FIELD,
+    PROFILE_FIELDS,
+    UserAdmin,
+    form_field,
+)
+from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
+from ansible_collections.moodleops.auth.plugins.module_utils.webservice import MOBILE_SERVICE, HttpWebServices
+
+# The roles a Moodle install creates (archetypes of their own): never exported.
+STANDARD_ROLES = ("manager", "coursecreator", "editingteacher", "teacher", "student", "guest", "user", "frontpage")
+# Auth plugin settings named like a secret (moodle_auth_plugin's rule, plugin_utils/site_schema.py).
+SECRET_SETTING = re.compile(r"(^|_)(apikey|secret|password|passwd|pw|bind_pw|token)$")
+# Settings of auth plugins that have no settings page (moodle_auth_plugin PAGELESS_SETTINGS): config only.
+PAGELESS_SETTINGS = {"apilogin": ("apikey", "allowipaddr")}
+MONTHS = dict((name, index + 1) for index, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+     "december")))
+_REPORT_DATE = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})")
+_NEVER = ("", "never", "-")
+
+
+def placeholder(name):
+    """A clearly marked placeholder for a secret: a vault variable reference."""
+    return "{{ %s }}" % variable_name(name)
+
+
+def variable_name(name):
+    return "vault_%s" % re.sub(r"[^a-z0-9_]+", "_", str(name).lower()).strip("_")
+
+
+def is_secret_setting(name, control_type=None):
+    return bool(SECRET_SETTING.search(name)) or control_type == "password"
+
+
+def parse_report_date(text):
+    """'21 December 2026, 12:00 AM' (the token report, English) -> '2026-12-21'; None when not a date."""
+    match = _REPORT_DATE.search(text or "")
+    if not match or match.group(2).lower() not in MONTHS:
+        return None
+    try:
+        return datetime.date(int(match.group(3)), MONTHS[match.group(2).lower()], int(match.group(1))).isoformat()
+    except ValueError:
+        return None
+
+
+class ReportToken(TokenRow):
+    """A token report row with every column but the value (which Moodle never lists)."""
+
+    def __init__(self, row, *args):
+        TokenRow.__init__(self, *args)
+        cells = list(row.cells) + [""] * 10
+        self.user_fullname = cells[1] or None
+        self.email = cells[2] or None
+        self.last_access = None if cells[6].strip().lower() in _NEVER else cells[6]
+        self.creator = cells[7] or None
+        self.valid_until_date = parse_report_date(self.valid_until)
+
+
+class TokenReport(AdminTokens):
+    """AdminTokens whose rows keep the report's other columns."""
+
+    @staticmethod
+    def _rows(page):
+        rows = []
+        for row, token in zip(_token_table_rows(page), AdminTokens._rows(page)):
+            rows.append(ReportToken(row, token.id, token.name, token.user_id, token.service_name,
+                                    token.service_shortname, token.ip_restriction, token.valid_until,
+                                    token.missing_capabilities))
+        return rows
+
+
+def _token_table_rows(page):
+    """The rows AdminTokens._rows keeps, in the same order (a token id in a delete link, 9 cells or more)."""
+    found = []
+    for row in page.rows:
+        ids = [id_param(link.href, "tokenid") for link in row.links if "action=delete" in link.href]
+        if [token_id for token_id in ids if token_id is not None] and len(row.cells) >= 9:
+            found.append(row)
+    return found
+
+
+def auth_plugin_settings(settings, name):
+    """({setting: value} as the settings page shows them, {setting: control type}) of auth_<name>; (None, {})
+    when the plugin has no settings page (Moodle: 'Section error!')."""
+    section = "authsetting%s" % name
+    try:
+        form = settings.section_form(section)
+    except NotSiteAdminError:
+        raise
+    except (InvalidInputError, PageError):
+        return None, {}
+    prefix = field_name("auth_%s/" % name)
+    values = form.current_values()
+    found, types = {}, {}
+    for control in form.controls:
+        if not control.name.startswith(prefix) or control.name in found:
+            continue
+        key = control.name[len(prefix):]
+        if not key or "[" in key:
+            continue
+        value = values.get(control.name)
+        if value is None or isinstance(value, list):
+            continue  # nothing selected, or a multi-select: not a value moodle_auth_plugin sets
+        found[key] = value
+        types[key] = control.type
+    return found, types
+
+
+class SiteReader:
+    """Reads a site (through a logged-in site administrator) into a description and audit facts."""
+
+    def __init__(self, client, settings, redact, token_store=None, auth_settings="enabled", managed=None):
+        self.client = client
+        self.settings = settings
+        self.redact = redact
+        self.store_path = os.path.expanduser(token_store or DEFAULT_PATH)
+        self.custom_store = self.store_path != os.path.expanduser(DEFAULT_PATH)
+        self.store = TokenStore(self.store_path)
+        self.auth_settings = auth_settings
+        self.managed = managed
+        self.users = Users(client)
+        self.placeholders = []
+        self.not_exported = []
+
+    # -- the whole read -------------------------------------------------------------------------------------
+    def read(self):
+        self.client.session()
+        web = HttpWebServices(self.client, self.settings)
+        enabled, mobile = web.switches()
+        protocols = web.protocols()
+        services = self.read_services(web)
+        roles = self.read_roles()
+        auth = self.read_auth_plugins()
+        tokens = self.read_tokens(services)
+        site = {
+            "wwwroot": self.client.base_url,
+            "release": self.client.release,
+            "web_services": {"enabled": enabled, "mobile": mobile, "protocols": protocols},
+            "auth_plugins": auth["site"],
+            "services": services,
+            "roles": roles["site"],
+            "tokens": tokens["site"],
+        }
+        webservices = {"enabled": enabled, "protocols": sorted(name for name, on in protocols.items() if on),
+                       "exclusive": True, "services": []}
+        if mobile is not None:
+            webservices["mobile"] = mobile
+        description = {
+            "webservices": webservices,
+            "users": [],
+            "roles": roles["description"],
+            "services": [self.service_entry(service) for service in services],
+            "tokens": tokens["description"],
+            "auth_plugins": auth["description"],
+        }
+        description["users"] = self.read_users(self.referenced_users(description))
+        result = {
+            "description": description,
+            "site": site,
+            "security": security_findings(site),
+            "placeholders": self.placeholders,
+            "not_exported": self.not_exported,
+        }
+        if self.managed is not None:
+            result["unmanaged"] = unmanaged(site, self.managed)
+        return result
+
+    # -- services -------------------------------------------------------------------------------------------
+    def read_services(self, web):
+        found = []
+        for service in web.services():
+            restricted = service.settings["restrictedusers"]
+            ids = web.external_services.authorised_user_ids(service) if restricted else set()
+            functions = sorted(web.external_services.functions(service)) if not service.builtin else None
+            found.append({
+                "id": service.id, "name": service.name, "shortname": service.shortname, "builtin": service.builtin,
+                "component": service.component, "enabled": service.settings["enabled"],
+                "restricted_users": restricted,
+                "authorised_users": sorted(self.users.usernames_for(ids).values()),
+                "required_capability": service.settings["requiredcapability"],
+                "can_download_files": service.settings["downloadfiles"],
+                "can_upload_files": service.settings["uploadfiles"],
+                "functions": functions,
+            })
+        return found
+
+    @staticmethod
+    def service_entry(service):
+        """What moodle_external_service can set: everything for a custom service; enabled and authorised users for a
+        built-in one (by shortname, or by name when it has none)."""
+        entry = {"shortname": service["shortname"]} if service["shortname"] else {"name": service["name"]}
+        if service["builtin"]:
+            entry["enabled"] = service["enabled"]
+            if service["restricted_users"]:
+                entry["authorised_users"] = service["authorised_users"]
+            return entry
+        entry.update({
+            "name": service["name"], "enabled": service["enabled"], "functions": service["functions"],
+            "restricted_users": service["restricted_users"],
+            "required_capability": service["required_capability"] or "",
+            "can_download_files": service["can_download_files"], "can_upload_files": service["can_upload_files"],
+        })
+        if service["restricted_users"]:
+            entry["authorised_users"] = service["authorised_users"]
+        return entry
+
+    # -- roles ----------------------------------------------------------------------------------------------
+    def read_roles(self):
+        reader = Roles(self.client)
+        site, description = [], []
+        for shortname, listed in sorted(reader.list().items(), key=lambda item: item[1]["id"]):
+            builtin = shortname in STANDARD_ROLES
+            site.append({"id": listed["id"], "shortname": shortname, "name": listed["name"], "builtin": builtin})
+            if builtin:
+                continue
+            definition = reader.definition(listed["id"])
+            users = []
+            if "system" in definition.context_levels:
+                users = sorted(self.users.usernames_for(reader.assigned_user_ids(listed["id"])).values())
+            entry = role_entry(definition, users)
+            description.append(entry)
+            site[-1]["users"] = users
+        return {"site": site, "description": description}
+
+    # -- auth plugins ---------------------------------------------------------------------------------------
+    def read_auth_plugins(self):
+        order = HttpAuthPlugins(self.client).read()
+        site = {"enabled": order["enabled"], "available": order["available"], "always_enabled": list(ALWAYS_ENABLED),
+                "settings": {}, "settings_unknown": []}
+        description = []
+        plugins = [(name, True) for name in order["enabled"]] + [(name, False) for name in order["available"]]
+        for name, enabled in plugins:
+            entry = {"name": name, "state": "enabled" if enabled else "disabled"}
+            wanted = self.auth_settings == "all" or (self.auth_settings == "enabled" and enabled)
+            # auth_userkey and auth_apilogin matter to the security report whether or not settings are exported.
+            if wanted or (enabled and name in ("userkey", "apilogin")):
+                values, types = auth_plugin_settings(self.settings, name)
+                if values is None:
+                    site["settings_unknown"].append(name)
+                else:
+                    shown = {}
+                    for key, value in sorted(values.items()):
+                        if is_secret_setting(key, types.get(key)):
+                            self.redact.add(value)
+                            site.setdefault("secret_settings", {}).setdefault(name, []).append(key)
+                            if value not in ("", None):
+                                value = placeholder("auth_%s_%s" % (name, key))
+                                self.placeholders.append({
+                                    "variable": variable_name("auth_%s_%s" % (name, key)),
+                                    "path": "auth_plugins[name=%s].settings.%s" % (name, key),
+                                    "what": "the auth_%s setting %s (a secret: its value is not exported)" % (
+                                        name, key)})
+                        shown[key] = value
+                    site["settings"][name] = dict((key, value) for key, value in shown.items()
+                                                  if not is_secret_setting(key, types.get(key)))
+                    if wanted and shown:
+                        entry["settings"] = shown
+            description.append(entry)
+        return {"site": site, "description": description}
+
+    # -- tokens ---------------------------------------------------------------------------------------------
+    def read_tokens(self, services):
+        rows = TokenReport(self.client).list()
+        names = self.users.usernames_for(sorted(set(row.user_id for row in rows if row.user_id is not None)))
+        base = self.client.base_url.rstrip("/")
+        by_id, by_login = {}, {}
+        for key, entry in self.store.entries.items():
+            parts = key.split("|")
+            if len(parts) != 4 or parts[0] != base:
+                continue
+            if entry.get("token_id") is not None:
+                by_id[entry["token_id"]] = (parts, entry)
+            else:
+                by_login[(parts[1], parts[2])] = (parts, entry)
+        today = datetime.date.today().isoformat()
+        site, description, owned_by_login = [], [], set()
+        for row in rows:
+            service = _service_of(row.service_name, services)
+            user = names.get(row.user_id) if row.user_id is not None else None
+            label = (service["shortname"] or service["name"]) if service else row.service_name
+            token = {
+                "id": row.id, "user": user, "user_id": row.user_id, "user_fullname": row.user_fullname,
+                "service": label, "service_name": service["name"] if service else row.service_name,
+                "name": row.name or None, "ip_restriction": row.ip_restriction, "valid_until": row.valid_until_date,
+                "valid_until_text": row.valid_until, "expired": bool(row.valid_until_date and row.valid_until_date <= today),
+                "last_access": row.last_access, "creator": row.creator, "created": None,
+                "missing_capabilities": row.missing_capabilities, "value_in_token_store": False, "method": None,
+            }
+            stored = by_id.get(row.id)
+            if stored:
+                parts, entry = stored
+                token.update({"value_in_token_store": True, "method": "admin", "created": _iso(entry.get("created"))})
+                item = {"user": parts[1], "service": parts[2]}
+                if parts[3]:
+                    item["name"] = parts[3]
+            elif user is not None and (user, label) in by_login and (user, label) not in owned_by_login:
+                parts, entry = by_login[(user, label)]
+                owned_by_login.add((user, label))
+                token.update({"value_in_token_store": True, "method": "login", "created": _iso(entry.get("created"))})
+                item = {"user": parts[1], "service": parts[2], "method": "login",
+                        "user_password": placeholder("%s_password" % parts[1])}
+                if parts[3]:
+                    item["name"] = parts[3]
+                self.placeholders.append({
+                    "variable": variable_name("%s_password" % parts[1]), "path": "tokens[user=%s].user_password" % user,
+                    "what": "the password of %s (method: login fetches the token with it)" % user})
+            else:
+                item = None
+                self.not_exported.append({
+                    "kind": "token", "id": row.id, "user": user, "service": label, "name": token["name"],
+                    "key": "%s %s@%s%s" % (row.id, user, label, ("#%s" % token["name"]) if token["name"] else ""),
+                    "reason": "its value is not in token_store %s (Moodle shows a token's value once): a description "
+                              "entry could not keep it; rotate it once with state: rotated to manage it, or leave it "
+                              "unmanaged" % self.store.path})
+            if item is not None and token["method"] == "admin":
+                # method login fetches whatever token.php gives: expiry and addresses are Moodle's, not options
+                if token["ip_restriction"]:
+                    item["ip_restriction"] = token["ip_restriction"]
+                if token["valid_until"] and not token["expired"]:
+                    item["valid_until"] = token["valid_until"]
+            if item is not None:
+                if self.custom_store:
+                    item["token_store"] = self.store_path
+                if not any(_token_key(other) == _token_key(item) for other in description):
+                    description.append(item)
+            site.append(token)
+        return {"site": site, "description": description}
+
+    # -- users ----------------------------------------------------------------------------------------------
+    @staticmethod
+    def referenced_users(description):
+        names = set()
+        for role in description["roles"]:
+            names.update(role.get("users") or ())
+        for service in description["services"]:
+            names.update(service.get("authorised_users") or ())
+        for token in description["tokens"]:
+            names.add(token["user"])
+        return sorted(name for name in names if name and not name.startswith("#"))
+
+    def read_users(self, usernames):
+        admin = UserAdmin(self.client)
+        entries = []
+        for username in usernames:
+            record = admin.find(username)
+            if record is None:
+                continue
+            user_form = admin.form(int(record["id"]))
+            entries.append(user_entry(username, record, user_form))
+        return entries
+
+
+def role_entry(definition, users):
+    """A roles[] entry from a role definition (roles.RoleDefinition) and its users at system level."""
+    entry = dict(definition.fields)
+    entry.update({
+        "context_levels": definition.context_levels,
+        "capabilities": dict((name, value) for name, value in sorted(definition.capabilities.items())
+                             if value in ("allow", "prevent", "prohibit")),
+        "exclusive": True,
+        "users": sorted(users),
+    })
+    return entry
+
+
+def user_entry(username, record, user_form):
+    """A users[] entry as moodle_user reads the account (useradmin.UserForm of its edit form): no password (an
+    existing account keeps its own with update_password: on_create)."""
+    values = user_form.values
+    entry = {"username": username, "auth": values.get("auth") or record.get("auth") or "manual"}
+    for key in ("firstname", "lastname", "email", "idnumber"):
+        if values.get(key) is not None:
+            entry[key] = values.get(key)
+    profile = {}
+    keys = list(PROFILE_FIELDS) + sorted(
+        name for name in user_form.form.field_names if name.startswith("profile_field_") and "[" not in name)
+    for key in keys:
+        value = values.get(form_field(key))
+        if user_form.has(form_field(key)) and not isinstance(value, list):
+            profile[key] = value if value is not None else ""
+    if profile:
+        entry["profile"] = profile
+    entry["force_password_change"] = user_form.checked(FORCE_CHANGE_FIELD)
+    if user_form.checked("suspended"):
+        entry["state"] = "suspended"
+    return entry
+
+
+def _iso(timestamp):
+    if not timestamp:
+        return None
+    try:
+        return datetime.datetime.utcfromtimestamp(int(timestamp)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return None
+
+
+def _service_of(cell, services):
+    """The report's service cell holds the name, then the shortname."""
+    for service in services:
+        if cell in (service["name"], "%s %s" % (service["name"], service["shortname"]) if service["shortname"]
+                    else service["name"]):
+            return service
+    return None
+
+
+def _token_key(entry):
+    return (entry.get("user"), entry.get("service"), entry.get("name") or "")
+
+
+# ----------------------------------------------------------------------------------------------- security report
+def _finding(check, severity, subject, message):
+    return {"check": check, "severity": severity, "subject": subject, "message": message}
+
+
+def security_findings(site):
+    """What real sites get wrong, from the facts ``SiteReader.read`` gathered (never a secret)."""
+    findings = []
+    web = site["web_services"]
+    for token in site["tokens"]:
+        subject = "token %s (%s on %s%s)" % (token["id"], token["user"] or token["user_fullname"], token["service"],
+                                             ", %s" % token["name"] if token["name"] else "")
+        if token["expired"]:
+            findings.append(_finding("token_expired", "low", subject,
+                                     "expired on %s but still on the site: delete it" % token["valid_until"]))
+        elif not token["valid_until"]:
+            findings.append(_finding("token_no_expiry", "medium", subject,
+                                     "never expires (valid until: none): give tokens a valid_until and rotate them"))
+        if not token["ip_restriction"]:
+            findings.append(_finding("token_no_ip_restriction", "medium", subject,
+                                     "usable from any address: set ip_restriction to the hosts that call the service"))
+    if web["mobile"]:
+        findings.append(_finding("mobile_web_service_on", "high", "enablemobilewebservice",
+                                 "the mobile web service is on: it grants webservice/rest:use to every authenticated "
+                                 "user and enables %s (any user can get a token for it)" % MOBILE_SERVICE))
+    for service in site["services"]:
+        if service["enabled"] and not service["restricted_users"]:
+            findings.append(_finding("service_not_restricted", "medium",
+                                     "service %s" % (service["shortname"] or service["name"]),
+                                     "enabled and open to every user with the capabilities its functions need "
+                                     "(restricted_users: false): restrict it to authorised users"))
+    auth = site["auth_plugins"]
+    if "userkey" in auth["enabled"]:
+        iprestriction = auth["settings"].get("userkey", {}).get("iprestriction")
+        if iprestriction is None:
+            findings.append(_finding("userkey_iprestriction_unknown", "info", "auth_userkey/iprestriction",
+                                     "could not be read from the site"))
+        elif iprestriction != "1":
+            findings.append(_finding("userkey_iprestriction_off", "high", "auth_userkey/iprestriction",
+                                     "off: a login URL works from any address; turn iprestriction on (and set "
+                                     "ipwhitelist for the portal's hosts)"))
+    if "apilogin" in auth["enabled"]:
+        settings = auth["settings"].get("apilogin")
+        if settings is None or "allowipaddr" not in settings:
+            findings.append(_finding("apilogin_allowipaddr_unknown", "info", "auth_apilogin/allowipaddr",
+                                     "unknown: auth_apilogin has no settings page, its settings live only in the "
+                                     "config (check with: php admin/cli/cfg.php --component=auth_apilogin "
+                                     "--name=allowipaddr); an empty value lets any address call its signed API"))
+        elif not settings["allowipaddr"].strip():
+            findings.append(_finding("apilogin_allowipaddr_empty", "high", "auth_apilogin/allowipaddr",
+                                     "empty: any address can call the signed API (including logUser, which mints "
+                                     "login tokens): list the hosts that call it"))
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------- unmanaged objects
+def unmanaged(site, managed):
+    """What a description (``managed``: tokens [{user, service, name}], services [{shortname, name}] or labels,
+    auth_plugins [names], webservices_services [labels]) does not manage but matters for security: tokens no entry
+    owns, enabled auth plugins and enabled services it does not list."""
+    managed = managed or {}
+    entries = [entry for entry in managed.get("tokens") or [] if isinstance(entry, dict)]
+
+    def owns(entry, token):
+        if str(entry.get("user") or "").strip().lower() != token["user"]:
+            return False
+        if entry.get("service") not in (token["service"], token["service_name"]):
+            return False
+        return not entry.get("name") or entry.get("name") == token["name"]
+
+    labels = set()
+    for entry in managed.get("services") or []:
+        if isinstance(entry, dict):
+            labels.update(value for value in (entry.get("shortname"), entry.get("name")) if value)
+        elif entry:
+            labels.add(entry)
+    labels.update(managed.get("webservices_services") or [])
+    plugins = set(str(name).replace("auth_", "", 1) if str(name).startswith("auth_") else str(name)
+                  for name in managed.get("auth_plugins") or [])
+    shown = ("id", "user", "service", "name", "ip_restriction", "valid_until", "last_access", "creator")
+    tokens = [dict((key, token[key]) for key in shown)
+              for token in site["tokens"] if not any(owns(entry, token) for entry in entries)]
+    services = [{"name": service["name"], "shortname": service["shortname"], "builtin": service["builtin"],
+                 "restricted_users": service["restricted_users"]}
+                for service in site["services"]
+                if service["enabled"] and not ({service["name"], service["shortname"]} & labels)]
+    auth_plugins = [name for name in site["auth_plugins"]["enabled"] if name not in plugins]
+    return {"tokens": tokens, "services": services, "auth_plugins": auth_plugins}

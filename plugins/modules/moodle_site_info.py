@@ -1,0 +1,238 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: moodle_site_info
+short_description: Read a live Moodle site back as a site description, with audit and security facts
+version_added: 0.2.0
+description:
+  - Reads, without changing anything, the authentication side of a site and returns it in the shape of the site
+    description (the C(moodle_site) variable, see C(docs/site-description.md)) as RV(description), plus the facts an
+    audit needs (RV(site), every token, auth plugin and service), a short security report (RV(security)) and, given
+    O(managed), what a description does not manage (RV(unmanaged)).
+  - RV(description) holds web services and protocols; roles that are not Moodle's standard ones (capabilities set
+    to allow, prevent or prohibit, users at system level); external services (custom ones with every setting,
+    built-in ones with what can be set on them); tokens whose value this controller's O(token_store) keeps; auth
+    plugins in order with their settings; and only the users the other sections refer to (a site has many users,
+    the description manages the accounts the integration needs, not the user base).
+  - Secrets are never returned. Secret auth plugin settings become placeholders C({{ vault_auth_<plugin>_<setting> }}),
+    tokens fetched with method C(login) get C(user_password) C({{ vault_<user>_password }}); RV(placeholders)
+    lists them. Users get no password (an existing account keeps its own with the default C(update_password=on_create)).
+    Token values are never read.
+  - Used by C(playbooks/export.yml) (onboarding an existing site) and C(playbooks/audit.yml).
+author:
+  - moodleops.auth contributors (@moodleops)
+extends_documentation_fragment:
+  - moodleops.auth.connection
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+options:
+  token_store:
+    description:
+      - The token store of C(moodleops.auth.moodle_token) on the host that runs this module. A token on the site
+        becomes a RV(description) entry only when this store keeps its value (Moodle shows a value once, so
+        C(moodle_token) can keep only tokens it created); the others are listed in RV(not_exported).
+      - Only the store's keys and token ids are read, never handed out.
+    type: path
+    default: ~/.ansible/moodleops.auth/tokens.json
+  auth_settings:
+    description:
+      - Whose settings RV(description) carries. V(enabled) the enabled auth plugins (one page each), V(all) every
+        installed one, V(none) none (order and state only).
+      - auth_userkey's and auth_apilogin's settings are read for the security report whenever they are enabled.
+    type: str
+    choices: [enabled, all, none]
+    default: enabled
+  managed:
+    description:
+      - What a description manages, to report what it does not (RV(unmanaged)). Only names are read; give no
+        secrets here (C(playbooks/audit.yml) passes only these keys).
+    type: dict
+    suboptions:
+      tokens:
+        description: Token entries (C(user), C(service), optional C(name)); an entry without name owns every token
+          of the user on the service.
+        type: list
+        elements: dict
+      services:
+        description: Service entries (C(shortname) and/or C(name)), or their labels.
+        type: list
+        elements: raw
+      webservices_services:
+        description: The services C(webservices.services) enables.
+        type: list
+        elements: str
+      auth_plugins:
+        description: Auth plugin names.
+        type: list
+        elements: str
+notes:
+  - Needs a site administrator account (O(auth_method=password)); C(transport=cli) is not supported (services,
+    roles and tokens are database records, not config).
+  - auth_apilogin has no settings page (Moodle 4.2 and later), its C(allowipaddr) and C(apikey) live only in the
+    config and are reported as unknown over HTTP.
+  - The token report shows no creation time, RV(site.tokens)'s C(created) is known only for tokens in O(token_store).
+  - Reading costs about 3 requests per service, 3 per custom role, 2 per exported user and one per token report page
+    (30 tokens).
+seealso:
+  - module: moodleops.auth.moodle_info
+  - module: moodleops.auth.moodle_site_validate
+"""
+
+EXAMPLES = r"""
+- name: Read the site as a description
+  moodleops.auth.moodle_site_info:
+    url: https://moodle.example.edu
+    username: admin
+    password: "{{ vault_moodle_admin_password }}"
+  register: found
+
+- name: Write it (what playbooks/export.yml does, with the secrets as placeholders)
+  ansible.builtin.copy:
+    content: "{{ {'moodle_site': found.description} | ansible.builtin.to_nice_yaml(indent=2) }}"
+    dest: site-description.yml
+    mode: "0600"
+
+- name: Fail on high findings
+  ansible.builtin.assert:
+    that: found.security | selectattr('severity', 'equalto', 'high') | list | length == 0
+    fail_msg: "{{ found.security | selectattr('severity', 'equalto', 'high') | map(attribute='message') | list }}"
+"""
+
+RETURN = r"""
+description:
+  description:
+    - The site as a site description (C(moodle_site)); validates with C(moodleops.auth.moodle_site_validate) and,
+      applied to the same site, changes nothing. Sections C(webservices), C(users), C(roles), C(services),
+      C(tokens), C(auth_plugins) (C(apilogin) users are identity data and are not exported).
+  returned: success
+  type: dict
+  sample:
+    webservices: {enabled: true, protocols: [rest], exclusive: true, mobile: false, services: []}
+    users: [{username: ci_bot, auth: webservice, firstname: CI, lastname: Bot, email: ci-bot@example.edu,
+             force_password_change: false, profile: {city: ""}}]
+    roles: [{shortname: ws_ci, name: CI web services, description: "", archetype: "", context_levels: [system],
+             capabilities: {webservice/rest:use: allow}, exclusive: true, users: [ci_bot]}]
+    services: [{shortname: ci_bootstrap, name: CI bootstrap, enabled: true, functions: [core_webservice_get_site_info],
+                restricted_users: true, authorised_users: [ci_bot], required_capability: "",
+                can_download_files: false, can_upload_files: false}]
+    tokens: [{user: ci_bot, service: ci_bootstrap, name: ci, valid_until: "2027-06-30", ip_restriction: 10.0.0.0/8}]
+    auth_plugins: [{name: userkey, state: enabled, settings: {iprestriction: "1", keylifetime: "60"}},
+                   {name: email, state: disabled}]
+site:
+  description: Facts for an audit, beyond what a description holds.
+  returned: success
+  type: dict
+  contains:
+    wwwroot:
+      description: The site's address.
+      type: str
+    release:
+      description: The release, as the site prints it.
+      type: str
+    web_services:
+      description: C(enabled), C(mobile) and C(protocols) (name to enabled).
+      type: dict
+    auth_plugins:
+      description:
+        - C(enabled) (in order), C(available), C(always_enabled), C(settings) (plugin to its settings as read,
+          secret ones left out), C(secret_settings) (plugin to the names of its secret settings),
+          C(settings_unknown) (plugins without a settings page).
+      type: dict
+    services:
+      description: Every external service with id, name, shortname, builtin, component, enabled, restricted_users,
+        authorised_users, required_capability, can_download_files, can_upload_files, functions (null for built-in).
+      type: list
+      elements: dict
+    roles:
+      description: Every role (id, shortname, name, builtin; users for exported roles).
+      type: list
+      elements: dict
+    tokens:
+      description:
+        - Every token on the site, never its value, with id, user, user_id, user_fullname, service (shortname, or
+          name), service_name, name, ip_restriction, valid_until (YYYY-MM-DD or null), valid_until_text, expired,
+          last_access (as shown, null for never), creator, created (from the token store, else null, as the report does
+          not show it), missing_capabilities, value_in_token_store, method.
+      type: list
+      elements: dict
+security:
+  description:
+    - Findings of what real sites get wrong, each with C(check), C(severity) (high, medium, low, info), C(subject)
+      and C(message). Checks are C(token_no_expiry), C(token_expired), C(token_no_ip_restriction),
+      C(mobile_web_service_on), C(service_not_restricted), C(userkey_iprestriction_off) and
+      C(userkey_iprestriction_unknown), C(apilogin_allowipaddr_empty) and C(apilogin_allowipaddr_unknown).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{check: token_no_expiry, severity: medium, subject: "token 3 (ci_bot on ci_bootstrap, ci)",
+            message: "never expires (valid until: none): give tokens a valid_until and rotate them"}]
+placeholders:
+  description: The placeholders RV(description) holds instead of secrets (C(variable), C(path), C(what)).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{variable: vault_jteacher_password, path: "tokens[user=jteacher].user_password",
+            what: "the password of jteacher (method: login fetches the token with it)"}]
+not_exported:
+  description: Objects of the site RV(description) leaves out, each with C(kind), what identifies it and C(reason).
+  returned: success
+  type: list
+  elements: dict
+unmanaged:
+  description:
+    - With O(managed), what it does not manage but matters for security; C(tokens) (no entry owns them),
+      C(services) (enabled and not listed), C(auth_plugins) (enabled and not listed).
+  returned: when managed is given
+  type: dict
+debug:
+  description: Request counts of this task.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
+from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.siteinfo import SiteReader
+from ansible_collections.moodleops.auth.plugins.module_utils.token_store import DEFAULT_PATH
+
+
+def read_site(moodle):
+    client = moodle.client
+    if not client.auth.has_session:
+        raise InvalidInputError("moodle_site_info needs a site administrator's session (auth_method: password).",
+                                hint="Give username and password of a site administrator.")
+    reader = SiteReader(client, moodle.settings, moodle.redact, token_store=moodle.params["token_store"],
+                        auth_settings=moodle.params["auth_settings"], managed=moodle.params["managed"])
+    result = reader.read()
+    result["changed"] = False
+    return result
+
+
+def main():
+    moodle = MoodleModule(dict(
+        token_store=dict(type="path", default=DEFAULT_PATH, no_log=False),
+        auth_settings=dict(type="str", default="enabled", choices=["enabled", "all", "none"]),
+        managed=dict(type="dict", options=dict(
+            tokens=dict(type="list", elements="dict", no_log=False),
+            services=dict(type="list", elements="raw"),
+            webservices_services=dict(type="list", elements="str"),
+            auth_plugins=dict(type="list", elements="str"),
+        )),
+    ))
+    moodle.run(lambda: read_site(moodle))
+
+
+if __name__ == "__main__":
+    main()
