@@ -19,14 +19,18 @@ import hashlib
 import json
 import time
 
+from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     AccessDeniedError,
+    InvalidInputError,
     MoodleApiError,
     MoodleError,
     NotMoodleError,
     PluginNotInstalledError,
+    WriteNotAppliedError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
+from ansible_collections.moodleops.auth.plugins.module_utils.redact import redact_structure
 
 SERVICES_PATH = "auth/apilogin/services.php"
 MATCH_FIELDS = ("id", "username", "email", "idnumber")      # the plugin's $idfields
@@ -269,3 +273,407 @@ def _user_id(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# -- moodle_apilogin_user as a converge resource ---------------------------------------------------------------
+
+BULK_READ_FROM = 20          # entries from which all users are read with one getAllUsers
+CREATE_REQUIRED = ("username", "firstname", "lastname", "email")
+TRUE_TEXTS = ("1", "true", "yes", "on")
+FALSE_TEXTS = ("0", "false", "no", "off", "")
+
+
+def _as_bool(value, label):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_TEXTS:
+        return True
+    if text in FALSE_TEXTS:
+        return False
+    raise ValueError("%s: suspended must be a boolean, not %r" % (label, value))
+
+
+def _stored(value):
+    return "" if value is None else str(value)
+
+
+class Entry:
+    """One user of the task: its match value, the fields it wants, the suspension it wants."""
+
+    def __init__(self, label, key, fields, suspended):
+        self.label = label
+        self.key = key
+        self.fields = fields            # {column: wanted string}
+        self.suspended = suspended      # True / False / None (leave alone)
+        self.current = None
+        self.ambiguous = 0
+        self.action = "unchanged"
+        self.update = {}                # {column: (old, new)}
+        self.suspend = None             # True / False: a suspendUser / unsuspendUser call
+        self.create = None              # userdata for createUser
+        self.user_id = None
+        self.after = None
+        self.failed = False
+        self.msg = None
+        self.done = False
+
+    @property
+    def changed(self):
+        return self.action in ("created", "updated", "deleted")
+
+    def change_lines(self):
+        who = "user %s" % self.key
+        if self.action == "created":
+            return ["%s: created" % who]
+        if self.action == "deleted":
+            return ["%s: deleted" % who]
+        lines = ["%s: %s %r -> %r" % (who, field, old, new) for field, (old, new) in sorted(self.update.items())]
+        if self.suspend is not None:
+            lines.append("%s: %s" % (who, "suspended" if self.suspend else "unsuspended"))
+        return lines
+
+    def diff_parts(self):
+        if self.action == "created":
+            return {}, dict(self.create)
+        if self.action == "deleted":
+            return dict((k, _stored(v)) for k, v in self.current.items()), {}
+        before = dict((field, old) for field, (old, new) in self.update.items())
+        after = dict((field, new) for field, (old, new) in self.update.items())
+        if self.suspend is not None:
+            before["suspended"], after["suspended"] = ("0", "1") if self.suspend else ("1", "0")
+        return before, after
+
+
+class ApiLoginUsers(Resource):
+    """Users through auth_apilogin's signed API: one (user) or many (users, each failing on its own)."""
+
+    def __init__(self, moodle):
+        Resource.__init__(self, moodle)
+        self.state = self.params["state"]
+        self.match = self.params["match_field"]
+        self.bulk = self.params["users"] is not None
+        if not self.params["secret"]:
+            raise InvalidInputError("secret is required: the plugin's apikey, which every request is signed with.",
+                                    hint="Set secret or the MOODLE_APILOGIN_SECRET environment variable.")
+        moodle.redact.add(self.params["secret"])
+        if self.params["login"]:
+            if self.bulk:
+                raise InvalidInputError("login: true works with user (one user), not users.")
+            if self.state != "present":
+                raise InvalidInputError("login: true needs state: present (a %s user cannot log in)." % self.state)
+        raw = self.params["users"] if self.bulk else [self.params["user"]]
+        self.entries = self.validate(raw)
+        self.fields = list(BASE_READ_FIELDS)
+        for entry in self.entries:
+            for field in entry.fields:
+                if field not in self.fields:
+                    self.fields.append(field)
+
+    # -- checks before anything is read or written -----------------------------------------------------------
+    def validate(self, raw):
+        problems, entries, seen = [], [], {}
+        for index, item in enumerate(raw):
+            label = "users[%d]" % index if self.bulk else "user"
+            if not isinstance(item, dict):
+                problems.append("%s is not a dict" % label)
+                continue
+            entry, entry_problems = self.entry(label, item)
+            problems.extend(entry_problems)
+            if entry is None:
+                continue
+            if entry.key in seen:
+                problems.append("%s repeats %s %s of %s" % (label, self.match, entry.key, seen[entry.key]))
+                continue
+            seen[entry.key] = label
+            entries.append(entry)
+        if not raw:
+            problems.append("users is empty")
+        if problems:
+            raise InvalidInputError("Invalid user entries (nothing was read or written): %s." % "; ".join(problems),
+                                    hint="Valid fields: %s." % ", ".join(SETTABLE_FIELDS))
+        return entries
+
+    def entry(self, label, item):
+        problems = []
+        key = item.get(self.match)
+        if key is None or str(key).strip() == "":
+            return None, ["%s has no %s (the match_field)" % (label, self.match)]
+        key = str(key).strip()
+        if self.match == "id" and not key.isdigit():
+            return None, ["%s: id %r is not a number" % (label, key)]
+        fields, suspended = {}, None
+        for name, value in item.items():
+            if value is None:
+                continue
+            if name == "id" and self.match == "id":
+                continue
+            if name in REFUSED_FIELDS:
+                problems.append("%s: %s is not supported (%s)" % (label, name, REFUSED_FIELDS[name]))
+            elif name in REMOVED_FIELDS:
+                problems.append("%s: %s is a user profile field since Moodle 3.11, not a column the plugin can write"
+                                % (label, name))
+            elif name not in SETTABLE_FIELDS:
+                problems.append("%s: unknown field %s" % (label, name))
+            elif name == "suspended":
+                try:
+                    suspended = _as_bool(value, label)
+                except ValueError as error:
+                    problems.append(str(error))
+            elif isinstance(value, (dict, list)):
+                problems.append("%s: %s must be a single value" % (label, name))
+            else:
+                fields[name] = php_string(value)
+        if "username" in fields and fields["username"] != fields["username"].strip().lower():
+            problems.append("%s: username %r must be lower case without surrounding spaces (Moodle's login lowercases "
+                            "what people type)" % (label, fields["username"]))
+        if self.state == "suspended":
+            if suspended is False:
+                problems.append("%s: suspended: false contradicts state: suspended" % label)
+            suspended = True
+        if self.state == "absent":
+            fields, suspended = {}, None
+        return Entry(label, key, fields, suspended), problems
+
+    # -- read ------------------------------------------------------------------------------------------------
+    def read_entries(self):
+        if self.bulk and len(self.entries) >= BULK_READ_FROM:
+            index = self.read_all()
+            for entry in self.entries:
+                found = index.get(entry.key, [])
+                entry.ambiguous = len(found) if len(found) > 1 else 0
+                entry.current = found[0] if len(found) == 1 else None
+        else:
+            for entry in self.entries:
+                entry.current = self.read_one(self.match, entry.key)
+
+    def read_all(self):
+        index = {}
+        for user in self.api.get_all_users(self.fields):
+            if _stored(user.get("deleted")) == "1":
+                continue
+            value = _stored(user.get(self.match))
+            if value:
+                index.setdefault(value, []).append(user)
+        return index
+
+    def read_one(self, field, value):
+        user = self.api.get_user(field, value, self.fields)
+        if user is None or _stored(user.get("deleted")) == "1":
+            return None
+        return user
+
+    # -- plan (still before any write) -----------------------------------------------------------------------
+    def plan_entries(self):
+        problems = []
+        for entry in self.entries:
+            current = entry.current
+            if entry.ambiguous:
+                problems.append("%s: %d users have %s %s" % (entry.label, entry.ambiguous, self.match, entry.key))
+                continue
+            if current is not None:
+                entry.user_id = int(current["id"])
+            if self.state == "absent":
+                if current is not None:
+                    entry.action = "deleted"
+                continue
+            if current is None:
+                problem = self.plan_create(entry)
+                if problem:
+                    problems.append(problem)
+                continue
+            for field, wanted in entry.fields.items():
+                have = _stored(current.get(field))
+                if have != wanted:
+                    entry.update[field] = (have, wanted)
+            if entry.suspended is not None and (_stored(current.get("suspended")) == "1") != entry.suspended:
+                entry.suspend = entry.suspended
+            if entry.update or entry.suspend is not None:
+                entry.action = "updated"
+        if problems:
+            raise InvalidInputError("Cannot apply the user entries (nothing was written): %s." % "; ".join(problems))
+
+    def plan_create(self, entry):
+        if self.match == "id":
+            return "%s: no user with id %s, and users cannot be created with a given id (use another match_field)" % (
+                entry.label, entry.key)
+        data = dict(entry.fields)
+        data[self.match] = entry.key
+        missing = [field for field in CREATE_REQUIRED if not data.get(field)]
+        if missing:
+            return "%s: user %s does not exist, and creating it needs %s" % (entry.label, entry.key, ", ".join(missing))
+        now = str(int(time.time()))
+        userdata = {"auth": "manual", "confirmed": "1", "mnethostid": "1", "timecreated": now, "timemodified": now}
+        userdata.update(data)
+        if entry.suspended:
+            userdata["suspended"] = "1"
+        entry.create = userdata
+        entry.action = "created"
+        return None
+
+    # -- write -----------------------------------------------------------------------------------------------
+    def apply_entry(self, entry):
+        if entry.action == "created":
+            entry.user_id = self.api.create_user(entry.create)
+            if entry.user_id is None:
+                found = self.read_one(self.match, entry.key)
+                entry.user_id = int(found["id"]) if found else None
+        elif entry.action == "deleted":
+            self.api.delete_user(entry.user_id)
+        elif entry.action == "updated":
+            if entry.update:
+                self.api.update_user(entry.user_id, dict((field, new) for field, (old, new) in entry.update.items()))
+            if entry.suspend is not None:
+                self.api.set_suspended(entry.user_id, entry.suspend)
+        entry.done = True
+
+    def verify_entry(self, entry, after):
+        """Compare what was read back with what was wanted; raise WriteNotAppliedError when it differs."""
+        if entry.action == "deleted":
+            if after is not None:
+                raise WriteNotAppliedError("auth_apilogin answered deleteUser normally but user %s still exists."
+                                           % entry.key)
+            return
+        if after is None:
+            raise WriteNotAppliedError("auth_apilogin answered %s normally but user %s cannot be read back." % (
+                "createUser" if entry.action == "created" else "updateUser", entry.key))
+        wanted = dict(entry.create if entry.action == "created" else entry.fields)
+        if entry.suspended is not None:
+            wanted["suspended"] = "1" if entry.suspended else "0"
+        wrong = sorted(field for field, value in wanted.items()
+                       if field in self.fields and _stored(after.get(field)) != value)
+        if wrong:
+            raise WriteNotAppliedError("User %s was written, but reading it back shows other values for: %s." % (
+                entry.key, ", ".join(wrong)))
+
+    def read_back(self):
+        written = [entry for entry in self.entries if entry.done]
+        if not written:
+            return
+        by_id = None
+        if self.bulk and len(self.entries) >= BULK_READ_FROM:
+            by_id = dict((_stored(user.get("id")), user) for user in self.api.get_all_users(self.fields)
+                         if _stored(user.get("deleted")) != "1")
+        for entry in written:
+            try:
+                if by_id is not None:
+                    after = by_id.get(str(entry.user_id)) if entry.user_id else None
+                elif entry.user_id:
+                    after = self.read_one("id", str(entry.user_id))
+                else:
+                    after = self.read_one(self.match, entry.key)
+                self.verify_entry(entry, after)
+                entry.after = after
+            except MoodleError as error:
+                if not self.bulk:
+                    raise
+                self.fail_entry(entry, error)
+
+    def fail_entry(self, entry, error):
+        entry.failed = True
+        entry.msg = self.moodle.redact(str(error))
+
+    # -- the converge protocol ---------------------------------------------------------------------------------
+    def read(self):
+        self.api = ApiLogin(self.moodle.client.transport, self.params["secret"], self.moodle.redact)
+        self.read_entries()
+        return dict((entry.key, entry.current) for entry in self.entries)
+
+    def desired(self, before):
+        self.plan_entries()
+        return dict((entry.key, None if entry.action == "deleted" else entry.current) for entry in self.entries)
+
+    def describe(self, before, after):
+        lines = []
+        for entry in self.entries:
+            if entry.changed and (not entry.failed or entry.done):
+                lines.extend(entry.change_lines())
+        if self.params["login"]:
+            lines.append("user %s: login token created" % self.entries[0].key)
+        return lines
+
+    def apply(self, plan):
+        stop = False
+        for entry in self.entries:
+            if not entry.changed:
+                continue
+            if stop:
+                entry.action, entry.msg = "skipped", "not attempted (stop_on_error after an earlier failure)"
+                continue
+            try:
+                self.apply_entry(entry)
+            except MoodleError as error:
+                if not self.bulk:
+                    raise
+                self.fail_entry(entry, error)
+                stop = self.params["stop_on_error"]
+        if self.params["login"]:
+            entry = self.entries[0]
+            self.token = self.api.log_user(entry.user_id, self.params["user_agent"], self.params["redirect"])
+            self.moodle.redact.add(self.token)
+
+    def verify(self, plan):
+        self.read_back()
+        plan.lines = self.describe(None, None)  # users that failed before any write changed nothing
+        return dict((entry.key, entry.after) for entry in self.entries)
+
+    def result(self, plan):
+        return self.single_result() if not self.bulk else self.bulk_result()
+
+    def diff(self, plan):
+        if self.bulk:
+            before, after = {}, {}
+            for entry in self.entries:
+                if entry.changed and (entry.done or self.moodle.check_mode):
+                    before[entry.key], after[entry.key] = entry.diff_parts()
+            return {"users": before}, {"users": after}
+        entry = self.entries[0]
+        if not entry.changed:
+            return None
+        before, after = entry.diff_parts()
+        return {"user": before}, {"user": after}
+
+    def single_result(self):
+        entry = self.entries[0]
+        user = entry.after if entry.done else (None if entry.action == "deleted" else entry.current)
+        if self.state == "absent":
+            user = None
+        result = {"action": entry.action, "user": user, "user_id": None if self.state == "absent" else entry.user_id}
+        if self.params["login"]:
+            token = None if self.moodle.check_mode else self.token
+            self.moodle.reveal(token)
+            result.update({"token": token, "login_url": "%s/login/index.php?token=%s" % (
+                self.moodle.client.base_url, token) if token else None})
+        return result
+
+    def bulk_result(self):
+        results, changes, summary = [], [], dict.fromkeys(
+            ("created", "updated", "deleted", "unchanged", "failed", "skipped"), 0)
+        for entry in self.entries:
+            action = "failed" if entry.failed else entry.action
+            summary[action] += 1
+            lines = entry.change_lines() if entry.changed else []
+            if not entry.failed or entry.done:
+                changes.extend(lines)
+            wrote = entry.changed and (entry.done or self.moodle.check_mode)
+            results.append({"user": entry.key, "action": action, "changed": wrote, "user_id": entry.user_id,
+                            "changes": lines, "failed": entry.failed, "msg": entry.msg})
+        result = {"results": results, "summary": summary}
+        failed = [item for item in results if item["failed"]]
+        if failed:
+            result["changed"] = any(item["changed"] for item in results)
+            result["changes"] = changes
+            if result["changed"] and self.moodle.module._diff:
+                before, after = self.diff(None)
+                result["diff"] = {"before": before, "after": after}
+            self.fail(result, failed)
+        return result
+
+    def fail(self, result, failed):
+        """Fail the task with the per-user results (MoodleModule.run only carries msg and debug)."""
+        first = "; ".join("%s: %s" % (item["user"], item["msg"]) for item in failed[:3])
+        more = " (and %d more)" % (len(failed) - 3) if len(failed) > 3 else ""
+        msg = "%d of %d users failed: %s%s" % (len(failed), len(result["results"]), first, more)
+        result["debug"] = self.moodle.debug_info()
+        self.moodle.client.close()
+        self.moodle.module.fail_json(msg=self.moodle.redact(msg), **redact_structure(result, self.moodle.redact))

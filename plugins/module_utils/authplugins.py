@@ -7,8 +7,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
+import re
+
+from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
+    InvalidInputError,
+    MoodleError,
+    PluginNotInstalledError,
+    WriteNotAppliedError,
+)
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.settings import field_name, moodle_value
 
 MANAGE_SECTION = "manageauths"
 AUTH_PATH = "admin/auth.php"
@@ -84,3 +93,189 @@ class CliAuthPlugins:
 
     def set_order(self, order):
         self.settings.write(MANAGE_SECTION, {"auth": ",".join(order)})
+
+
+# -- moodle_auth_plugin as a converge resource -----------------------------------------------------------------------
+
+MASK = "********"
+SECRET_NAME = re.compile(r"(^|_)(apikey|secret|password|passwd|pw|bind_pw|token)$")
+# Settings of plugins whose settings pages do not exist: what cfg.php can set.
+PAGELESS_SETTINGS = {"apilogin": ("apikey", "allowipaddr")}
+SIDE_EFFECTS = {
+    ("userkey", "updateuser", "1"): "userkey updateuser=1 switches every user it updates to the userkey auth method "
+                                    "(they can no longer log in with their password).",
+}
+
+
+def is_secret(name):
+    return bool(SECRET_NAME.search(name))
+
+
+class AuthPluginResource(Resource):
+    """One auth plugin: enabled or not, its place in the auth order, its settings (http or cfg.php).
+    States are {"order": [enabled plugins in order], "settings": {name: stored value}}."""
+
+    def __init__(self, moodle):
+        Resource.__init__(self, moodle)
+        self.name = self.params["name"].strip()
+        if self.name.startswith("auth_"):
+            self.name = self.name[len("auth_"):]
+        if self.params["position"] is not None:
+            if self.params["state"] != "enabled":
+                raise InvalidInputError("position needs state: enabled.")
+            if self.params["position"] < 1:
+                raise InvalidInputError("position counts from 1 (the first plugin of the auth order).")
+        self.wanted = dict((key, moodle_value(value)) for key, value in self.params["settings"].items())
+        for key, value in self.wanted.items():
+            if is_secret(key):
+                moodle.redact.add(value)
+        self.cli = moodle.transport == "cli"
+        self.plugins = CliAuthPlugins(moodle.settings) if self.cli else HttpAuthPlugins(moodle.client)
+        self.section = "authsetting%s" % self.name
+        self.component = "auth_%s" % self.name
+
+    def key(self, setting):
+        return "%s/%s" % (self.component, setting)
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def read(self):
+        order = self.plugins.read()
+        self.check_installed(order)
+        settings = self.read_settings()
+        self.check_choices()
+        return {"order": order["enabled"], "settings": settings}
+
+    def check_installed(self, order):
+        if self.cli:
+            installed = self.plugins.is_installed(self.name)
+        else:
+            installed = self.name in set(order["enabled"]) | set(order["available"]) | {"manual", "nologin"}
+        if not installed:
+            raise PluginNotInstalledError(
+                "The authentication plugin auth_%s is not installed on the site." % self.name,
+                hint="Install it (its code in auth/%s, then the upgrade), or check name." % self.name)
+
+    def read_settings(self):
+        if not self.wanted:
+            return {}
+        if not self.cli and self.name in PAGELESS_SETTINGS:
+            raise InvalidInputError(
+                "auth_%s has no settings page on Moodle 4.2 and later: %s can only be set with transport: cli." % (
+                    self.name, ", ".join(PAGELESS_SETTINGS[self.name])),
+                hint="Run the task on the Moodle host with transport: cli and moodle_root (become_user: the web "
+                     "server user).")
+        valid = self.valid_settings()
+        unknown = sorted(set(self.wanted) - set(valid))
+        if unknown:
+            raise InvalidInputError("auth_%s has no settings %s." % (self.name, ", ".join(unknown)),
+                                    hint="Valid settings: %s." % ", ".join(sorted(valid)))
+        values = self.moodle.settings.read(self.section, [self.key(name) for name in self.wanted])
+        return dict((name, values[self.key(name)]) for name in self.wanted)
+
+    def valid_settings(self):
+        if self.cli:
+            stored = set(self.moodle.settings.available(component=self.component)) - {"version"}
+            return stored | set(PAGELESS_SETTINGS.get(self.name, ()))
+        prefix = field_name(self.key(""))
+        return [name[len(prefix):] for name in self.moodle.settings.available(self.section) if name.startswith(prefix)]
+
+    def check_choices(self):
+        """Select settings accept only their options (http: read from the page)."""
+        if self.cli or not self.wanted:  # no settings asked for: no settings page to read (apilogin has none)
+            return
+        form = self.moodle.settings.section_form(self.section)
+        for name, value in self.wanted.items():
+            control = form.control(field_name(self.key(name)))
+            if control is not None and control.tag == "select" and not control.multiple:
+                options = [option for option, _label, _selected in control.options]
+                if value not in options:
+                    raise InvalidInputError("settings.%s must be one of %s, not %s." % (name, ", ".join(options), value))
+
+    # -- desired ---------------------------------------------------------------------------------------------------
+    def desired(self, before):
+        order = before["order"]
+        enabled = [name for name in order if name != self.name]
+        if self.params["state"] == "disabled":
+            new_order = enabled
+        elif self.params["state"] == "enabled" or self.name in order:
+            if self.params["position"] is not None:
+                enabled.insert(min(self.params["position"], len(enabled) + 1) - 1, self.name)
+            elif self.name in order:
+                enabled = list(order)
+            else:
+                enabled.append(self.name)
+            new_order = enabled
+        else:
+            new_order = enabled
+        return {"order": new_order, "settings": dict(before["settings"], **self.setting_changes(before))}
+
+    def setting_changes(self, before):
+        return dict((name, value) for name, value in self.wanted.items() if before["settings"][name] != value)
+
+    def check(self, before, after):
+        changes = self.setting_changes(before)
+        for (plugin, name, value), warning in SIDE_EFFECTS.items():
+            if plugin == self.name and changes.get(name) == value:
+                self.moodle.module.warn(warning)
+
+    def describe(self, before, after):
+        changes = []
+        old_order, new_order = before["order"], after["order"]
+        was, will = self.name in old_order, self.name in new_order
+        if was != will:
+            changes.append("auth_%s: %s" % (self.name, "enabled" if will else "disabled"))
+        elif will and old_order != new_order:
+            changes.append("auth order: %s -> %s" % (",".join(old_order), ",".join(new_order)))
+        setting_changes = self.setting_changes(before)
+        for name in sorted(setting_changes):
+            old = MASK if is_secret(name) and before["settings"][name] else before["settings"][name]
+            new = MASK if is_secret(name) else setting_changes[name]
+            changes.append("%s: %s -> %s" % (self.key(name), old, new))
+        return changes
+
+    # -- writing ---------------------------------------------------------------------------------------------------
+    def apply(self, plan):
+        old_order, new_order = plan.before["order"], plan.after["order"]
+        setting_changes = self.setting_changes(plan.before)
+        if setting_changes:
+            self.moodle.settings.write(self.section, dict((self.key(name), value) for name, value in setting_changes.items()))
+        if old_order == new_order:
+            return
+        if self.cli:
+            self.plugins.set_order(new_order)
+            return
+        if self.name in old_order and self.name not in new_order:
+            self.plugins.set_enabled(self.name, False)
+        elif self.name not in old_order and self.name in new_order:
+            self.plugins.set_enabled(self.name, True)
+        self.plugins.set_order(new_order)
+
+    def verify(self, plan):
+        order_found = self.plugins.read()
+        self.moodle.settings.forget()
+        found_settings = self.read_settings()
+        setting_changes = self.setting_changes(plan.before)
+        wrong = [name for name in setting_changes if found_settings[name] != setting_changes[name]]
+        if order_found["enabled"] != plan.after["order"] or wrong:
+            raise WriteNotAppliedError(
+                "Moodle answered normally but reading back shows %s." % "; ".join(
+                    (["auth order %s" % ",".join(order_found["enabled"])]
+                     if order_found["enabled"] != plan.after["order"] else [])
+                    + ["%s not saved" % name for name in wrong]),
+                hint="A setting may be forced in config.php ($CFG->auth or forced_plugin_settings).")
+        return {"order": order_found["enabled"], "settings": found_settings}
+
+    # -- reporting -------------------------------------------------------------------------------------------------
+    def state_of(self, state):
+        order = state["order"]
+        enabled = self.name in order or self.name in ALWAYS_ENABLED
+        position = order.index(self.name) + 1 if self.name in order else None
+        settings = dict((name, MASK if is_secret(name) and value not in (None, "") else value)
+                        for name, value in state["settings"].items())
+        return {"name": self.name, "enabled": enabled, "position": position, "settings": settings}
+
+    def result(self, plan):
+        return {"plugin": self.state_of(plan.after), "auth_order": plan.after["order"]}
+
+    def diff(self, plan):
+        return self.state_of(plan.before), self.state_of(plan.after)

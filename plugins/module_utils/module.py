@@ -113,6 +113,11 @@ class MoodleModule:
                                 patterns=False)
         self.module.exit_json(**redact_structure(result, redactor))
 
+    def converge(self, resource_class):
+        """Run one desired-state resource (module_utils.converge.Resource) through the shared runner and exit."""
+        from ansible_collections.moodleops.auth.plugins.module_utils.converge import converge
+        self.run(lambda: converge(self, resource_class(self)))
+
     def unexpected(self, error):
         """An exception that is not a MoodleError, as the failure users see: where, what, release, please report."""
         transport = self._client.transport if self._client is not None else None

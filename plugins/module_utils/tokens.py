@@ -7,16 +7,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import re
+import time
 
-
+from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     AccessDeniedError,
+    InvalidInputError,
     MoodleError,
     PageError,
+    WebServicesDisabledError,
+    WriteNotAppliedError,
     web_service_error,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param
+from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalServices
+from ansible_collections.moodleops.auth.plugins.module_utils.token_store import TokenStore, store_key
+from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
+from ansible_collections.moodleops.auth.plugins.module_utils.webservice import HttpWebServices
 
 TOKENS_PATH = "admin/webservice/tokens.php"
 TOKEN_PHP = "login/token.php"
@@ -163,3 +172,275 @@ def token_from_login(client, username, password, service):
     if code in hints:
         error.hint = hints[code]
     raise error
+
+
+# -- moodle_token as a converge resource ----------------------------------------------------------------------------
+
+SITE_INFO = "core_webservice_get_site_info"
+
+
+def parse_valid_until(value):
+    if value is None or str(value).strip() == "":
+        return None
+    value = str(value).strip()
+    if re.match(r"^\d+$", value):
+        return datetime.date.fromtimestamp(time.time() + int(value))
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise InvalidInputError("valid_until %r is neither a date (YYYY-MM-DD) nor a number of seconds." % value)
+
+
+class TokenResource(Resource):
+    """The tokens of a user on a service (and name): one, whose value the run returns; or none.
+
+    States are {"tokens": [rows of the token report, never values]}. ``self.action`` is what the run is about:
+    keep (the store or token_value has the value), create, rotate (delete the matching tokens, create one) or
+    delete."""
+
+    def __init__(self, moodle):
+        Resource.__init__(self, moodle)
+        params = self.params
+        self.valid_until = parse_valid_until(params["valid_until"])
+        if self.valid_until is not None and self.valid_until <= datetime.date.today():
+            raise InvalidInputError("valid_until %s is not in the future." % self.valid_until)
+        if params["method"] == "login" and params["state"] != "absent" and not params["user_password"]:
+            raise InvalidInputError("method: login needs user_password (the password of %s)." % params["user"])
+        self.value = params.get("token_value")
+        moodle.redact.add(params["user_password"])
+        moodle.redact.add(self.value)
+        if self.value is not None:
+            if not self.value.strip():
+                raise InvalidInputError("token_value is empty.", hint="Give the token's value, or leave token_value out.")
+            if params["state"] != "present" or params["method"] != "admin":
+                raise InvalidInputError(
+                    "token_value checks a token the play already holds: it needs state: present and method: admin "
+                    "(it is %s with method: %s)." % (params["state"], params["method"]),
+                    hint="Remove token_value to %s." % ("rotate or delete tokens" if params["state"] != "present"
+                                                        else "fetch the token through login/token.php"))
+        elif params["invalid_token_value"] != "fail":
+            raise InvalidInputError("invalid_token_value needs token_value.",
+                                    hint="Give token_value, or remove invalid_token_value.")
+        self.client = moodle.client
+        self.store = TokenStore(params["token_store"])
+        self.services = ExternalServices(self.client)
+        self.admin_tokens = AdminTokens(self.client)
+        self.user_id = self.service = self.key = None
+        self.rows, self.created, self.listed_ids = [], [], set()
+        self.action, self.token, self.token_id, self.verified, self.stale = "keep", None, None, False, False
+
+    # -- reading ---------------------------------------------------------------------------------------------------
+    def resolve(self):
+        self.user_id = Users(self.client).ids_for([self.params["user"]], option="user")[self.params["user"].strip().lower()]
+        self.service = self.services.find(shortname=self.params["service"])
+        if self.service is None:
+            raise InvalidInputError("External service '%s' does not exist on the site." % self.params["service"],
+                                    hint="Give its shortname, or its name if it has none. The site has: %s."
+                                         % ", ".join(self.services.labels()))
+        self.key = store_key(self.client.base_url, self.params["user"].strip().lower(), self.service.label,
+                             self.params["name"])
+
+    def matching(self):
+        """The user's tokens on the service; remembers every token id listed, so a new one can be told apart."""
+        rows = self.admin_tokens.list()
+        self.listed_ids = set(row.id for row in rows)
+        return [row for row in rows if row.is_for(self.user_id, self.service, self.params["name"])]
+
+    def require_rest(self):
+        web = HttpWebServices(self.client, self.moodle.settings)
+        enabled, _mobile = web.switches()
+        if not enabled or not web.protocols().get("rest"):
+            raise WebServicesDisabledError(
+                "Web services%s are off: a token would not answer (REST gives HTTP 403)." % (
+                    "" if not enabled else " over REST"),
+                hint="Run moodleops.auth.moodle_webservice_enable (state: present, protocols: [rest]) first.")
+
+    def read(self):
+        self.resolve()
+        if self.params["state"] != "absent":
+            self.require_rest()
+        self.rows = self.matching()
+        return {"tokens": [row.as_dict() for row in self.rows]}
+
+    # -- desired -----------------------------------------------------------------------------------------------------
+    def desired(self, before):
+        state = self.params["state"]
+        new = {"tokens": [{"id": None, "name": self.params["name"]}]}
+        if state == "absent":
+            self.action = "delete"
+            return {"tokens": []}
+        if state == "rotated":
+            self.action = "rotate"
+            return new
+        if self.value is not None:
+            return self.desired_from_value(before, new)
+        entry = self.store.get(self.key)
+        known = [row for row in self.rows if entry and row.id == entry.get("token_id")]
+        if known:
+            self.moodle.redact.add(entry["token"])
+            self.token, self.token_id = entry["token"], known[0].id
+            return {"tokens": [known[0].as_dict()]}
+        if self.rows:
+            raise InvalidInputError(
+                "%d token(s) of %s for service %s exist in Moodle (id %s), but their value is not in token_store %s; "
+                "Moodle shows a token's value only once." % (len(self.rows), self.params["user"], self.service.label,
+                                                             ", ".join(str(row.id) for row in self.rows), self.store.path),
+                hint="Use state: rotated to replace them with a new token whose value the module keeps, or give the "
+                     "value the play holds in token_value.")
+        self.stale = bool(entry)  # deleted in Moodle since
+        self.action = "create"
+        return new
+
+    def desired_from_value(self, before, new):
+        """token_value: the play holds the value. Keep it when Moodle lists the token and the value answers
+        core_webservice_get_site_info as the user on the service; otherwise fail (or rotate, when asked)."""
+        problem = self.value_problem()
+        if problem is None:
+            self.token, self.verified = self.value, True
+            self.token_id = self.rows[0].id if len(self.rows) == 1 else None
+            return before
+        if self.params["invalid_token_value"] == "rotate":
+            self.action = "rotate"
+            return new
+        raise InvalidInputError(
+            "The token_value given for %s on service %s %s." % (self.params["user"], self.service.label, problem),
+            hint="Give the token's current value (token_value), or set invalid_token_value: rotate to replace the "
+                 "matching tokens with a new one (returned in token; the play must then keep it, the token store is "
+                 "not written). Nothing was changed.")
+
+    def value_problem(self):
+        if not self.rows:
+            return "does not belong to a token that exists in Moodle (no token of %s on %s%s is listed in %s)" % (
+                self.params["user"], self.service.label,
+                " named %s" % self.params["name"] if self.params["name"] else "", TOKENS_PATH)
+        try:
+            info = self.client.rest(SITE_INFO, token=self.value, read_only=True)
+        except MoodleError as error:
+            return "does not work: %s answered '%s'%s" % (
+                SITE_INFO, self.moodle.redact(error.message).rstrip("."),
+                " (errorcode %s)" % error.errorcode if error.errorcode else "")
+        for key in ("userprivateaccesskey",):
+            self.moodle.redact.add(info.get(key))
+        if info.get("userid") != self.user_id:
+            return "is a token of another user (%s), not of %s" % (info.get("username"), self.params["user"])
+        offered = set(function.get("name") for function in info.get("functions") or [])
+        expected = set(self.services.functions(self.service))
+        if offered != expected:
+            differing = sorted(offered ^ expected)
+            return "is a token of %s for another service: it offers %d function(s), %s has %d (differing: %s%s)" % (
+                self.params["user"], len(offered), self.service.label, len(expected), ", ".join(differing[:5]),
+                ", ..." if len(differing) > 5 else "")
+        return None
+
+    def describe(self, before, after):
+        created = "token for %s on %s: created" % (self.params["user"], self.service.label)
+        deleted = ["token %s (%s): deleted" % (row.id, row.name) for row in self.rows]
+        return {"keep": [], "create": [created], "rotate": deleted + [created], "delete": deleted}[self.action]
+
+    # -- writing -------------------------------------------------------------------------------------------------------
+    def apply(self, plan):
+        if self.action in ("rotate", "delete"):
+            self.delete(self.rows)
+        if self.action in ("create", "rotate"):
+            if self.stale:
+                self.store.drop(self.key)
+            known_ids = self.listed_ids  # read just before: by read() for create, by delete() for rotate
+            self.token = self.admin_tokens.create(self.user_id, self.service.id, self.params["name"],
+                                                  self.params["ip_restriction"], self.valid_until)
+            self.created = [row for row in self.matching() if row.id not in known_ids]
+            self.token_id = self.created[0].id if self.created else None
+            if self.value is None:  # with token_value the play keeps the value: the store is never written
+                self.store.put(self.key, {"token": self.token, "token_id": self.token_id, "user": self.params["user"],
+                                          "service": self.service.label, "name": self.params["name"],
+                                          "created": int(time.time())})
+
+    def delete(self, rows):
+        for row in rows:
+            self.admin_tokens.delete(row.id)
+        left = [row.id for row in self.matching() if row.id in set(r.id for r in rows)]
+        if left:
+            raise WriteNotAppliedError("Moodle answered normally but tokens %s still exist." % left)
+        if self.value is None:
+            self.store.drop(self.key)
+
+    def verify(self, plan):
+        if self.action == "delete":
+            return {"tokens": []}
+        if self.created and self.created[0].missing_capabilities:
+            self.moodle.module.warn("The token's user lacks capabilities the service's functions need: %s."
+                                    % ", ".join(self.created[0].missing_capabilities))
+        self.verified = self.verify_token(self.token)
+        return {"tokens": [row.as_dict() for row in self.created]}
+
+    def verify_token(self, token):
+        if not self.params["verify"]:
+            return False
+        try:
+            self.client.rest(SITE_INFO, token=token, read_only=True)
+            return True
+        except AccessDeniedError:
+            if SITE_INFO not in self.services.functions(self.service):
+                return False
+            raise AccessDeniedError(
+                "The new token (%s) is refused by REST: %s cannot use service %s." % (
+                    "kept in token_store" if self.value is None else "returned in the failure's token",
+                    self.params["user"], self.service.label), errorcode="accessexception",
+                hint="Give the user webservice/rest:use through a role (moodleops.auth.moodle_role), and check that "
+                     "the service is enabled and, if restricted, that the user is authorised on it.")
+
+    # -- reporting -------------------------------------------------------------------------------------------------------
+    def result(self, plan):
+        if self.action == "delete" and not self.moodle.check_mode:
+            self.store.drop(self.key)
+        self.moodle.reveal(self.token)
+        return {"token": self.token, "token_id": self.token_id, "user_id": self.user_id, "verified": self.verified,
+                "service": {"id": self.service.id, "name": self.service.name, "shortname": self.service.shortname}}
+
+
+class TokenByLogin:
+    """method: login, state: present: the user's own credentials through login/token.php, no admin page."""
+
+    def __init__(self, moodle):
+        self.moodle = moodle
+        self.params = moodle.params
+        self.resource = TokenResource(moodle)  # the same input checks
+        self.store = self.resource.store
+
+    def run(self):
+        params, moodle = self.params, self.moodle
+        client = moodle.client
+        key = store_key(client.base_url, params["user"].strip().lower(), params["service"], params["name"])
+        entry = self.store.get(key)
+        changes = ["token for %s on %s: fetched" % (params["user"], params["service"])]
+        user_id, verified = None, False
+        if moodle.check_mode:
+            if entry:
+                moodle.redact.add(entry["token"])
+            token, changed = (entry["token"] if entry else None), entry is None
+        else:
+            token = token_from_login(client, params["user"], params["user_password"], params["service"])
+            changed = not entry or entry.get("token") != token
+            if changed:
+                self.store.put(key, {"token": token, "token_id": None, "user": params["user"],
+                                     "service": params["service"], "name": params["name"], "created": int(time.time())})
+            if changed and params["verify"]:
+                try:
+                    info = client.rest(SITE_INFO, token=token, read_only=True)
+                    user_id, verified = info.get("userid"), True
+                except AccessDeniedError as error:
+                    moodle.module.warn("Could not verify the token with %s: %s" % (SITE_INFO, moodle.redact(str(error))))
+        result = {"changed": changed, "changes": changes if changed else [], "token": token, "token_id": None,
+                  "user_id": user_id, "verified": verified,
+                  "service": {"id": None, "name": None, "shortname": params["service"]}}
+        if changed:
+            moodle.add_diff(result, {"tokens": []}, {"tokens": []})
+        moodle.reveal(token)
+        return result
+
+
+def manage_token(moodle):
+    """moodle_token: the converge runner, or login/token.php for method: login with state: present."""
+    if moodle.params["method"] == "login" and moodle.params["state"] == "present":
+        moodle.run(lambda: TokenByLogin(moodle).run())
+    else:
+        moodle.converge(TokenResource)

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: moodleops.auth contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One converge protocol for every desired-state module.
+
+A module describes one resource (a :class:`Resource` subclass, next to the pages it drives in module_utils) and
+hands it to :func:`converge` (through :meth:`MoodleModule.converge`). The runner, not the resource, owns:
+
+* the order: ``read`` -> ``desired`` -> ``check`` (everything that can be known wrong, before any write) ->
+  ``describe`` (the ``changes`` lines) -> ``apply`` (only when something differs and not in check mode) ->
+  ``verify`` (read back and compare);
+* check mode: nothing is applied, ``changed`` and ``changes`` say what would happen;
+* ``changed`` (``True`` exactly when ``changes`` is not empty), ``changes`` and ``diff`` (before/after, only with
+  ``--diff`` and only when something changed);
+* that no secret the run knows (passwords, tokens, setting values marked secret) appears in ``changes`` or
+  ``diff``, even one the module returns on purpose (``MoodleModule.reveal``).
+
+States are plain dicts (or ``None`` for "does not exist"); :func:`normalise` is how two states are compared: ids
+dropped, ``None`` and absent keys alike, lists of scalars as sets.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import WriteNotAppliedError
+from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor, redact_structure
+
+IGNORED_KEYS = ("id",)
+
+
+def normalise(state, ignore=IGNORED_KEYS):
+    """A comparable copy of ``state``: keys in ``ignore`` dropped (at every level), ``None`` values dropped (absent
+    and null are alike), lists of scalars sorted."""
+    if isinstance(state, dict):
+        return dict((key, normalise(value, ignore)) for key, value in state.items()
+                    if key not in ignore and value is not None)
+    if isinstance(state, (list, tuple)):
+        items = [normalise(item, ignore) for item in state]
+        if all(not isinstance(item, (dict, list)) for item in items):
+            return sorted(items, key=lambda item: (str(type(item)), item))
+        return items
+    return state
+
+
+def differences(wanted, found, ignore=IGNORED_KEYS):
+    """Top-level keys whose normalised values differ between two states (sorted); ``["existence"]`` when only one
+    of them exists."""
+    if wanted is None or found is None:
+        return [] if wanted is None and found is None else ["existence"]
+    wanted, found = normalise(wanted, ignore), normalise(found, ignore)
+    return sorted(key for key in set(wanted) | set(found) if wanted.get(key) != found.get(key))
+
+
+class Plan:
+    """What one run is about: the state before, the state wanted, and the change lines between them."""
+
+    def __init__(self, before, after, lines):
+        self.before = before
+        self.after = after
+        self.lines = list(lines or [])
+        self.effects = []       # what Moodle did along with the writes (reported after apply)
+        self.applied = False
+
+    @property
+    def changed(self):
+        return bool(self.lines)
+
+    def effect(self, line):
+        """A change Moodle made as a side effect of a write (an admin page's extra switches)."""
+        self.effects.append(line)
+
+
+class Resource:
+    """One desired-state resource. Override ``read``, ``desired``, ``describe`` and ``apply``; the rest has
+    defaults that fit most resources.
+
+    ``name`` is the key the state is returned under (``role``, ``service``...)."""
+
+    name = "state"
+    ignore = IGNORED_KEYS
+
+    def __init__(self, moodle):
+        self.moodle = moodle
+        self.params = moodle.params
+
+    # -- the protocol ------------------------------------------------------------------------------------------
+    def read(self):
+        """The current state (a dict), or None when the resource does not exist. Reads only."""
+        raise NotImplementedError
+
+    def desired(self, before):
+        """The state wanted (None: absent), from ``before`` and the options. Reads only."""
+        raise NotImplementedError
+
+    def check(self, before, after):
+        """Raise InvalidInputError for anything that would fail a write, before the first write."""
+
+    def describe(self, before, after):
+        """The ``changes`` lines from ``before`` to ``after`` (never secret values); empty means nothing to do."""
+        return ["%s: %r -> %r" % (key, (before or {}).get(key), (after or {}).get(key))
+                for key in differences(before or {}, after or {}, self.ignore)]
+
+    def apply(self, plan):
+        """Write only what differs between ``plan.before`` and ``plan.after``."""
+        raise NotImplementedError
+
+    def verify(self, plan):
+        """Read back and compare with ``plan.after``; return the state found, or raise WriteNotAppliedError
+        naming what did not stick."""
+        found = self.read()
+        wrong = differences(plan.after, found, self.ignore)
+        if wrong:
+            raise WriteNotAppliedError(self.not_applied(plan, wrong, found))
+        return found
+
+    def not_applied(self, plan, wrong, found):
+        return "Moodle answered normally, but reading back shows different %s." % ", ".join(wrong)
+
+    def result(self, plan):
+        """The module-specific keys of the result (the state after, under ``name``)."""
+        return {self.name: plan.after}
+
+    def diff(self, plan):
+        """(before, after) for ``--diff``; None for no diff."""
+        return plan.before or {}, plan.after or {}
+
+
+def converge(moodle, resource):
+    """Run ``resource`` through the protocol on ``moodle`` (a MoodleModule) and return the result dict."""
+    before = resource.read()
+    after = resource.desired(before)
+    resource.check(before, after)
+    plan = Plan(before, after, resource.describe(before, after))
+    if plan.changed and not moodle.check_mode:
+        resource.apply(plan)
+        plan.after = resource.verify(plan)
+        plan.applied = True
+    result = resource.result(plan)
+    # Secrets the run knows stay out of changes and diff, including the ones the module returns on purpose.
+    known = Redactor(moodle.redact.secrets, patterns=False)
+    result["changed"] = plan.changed
+    result["changes"] = redact_structure(plan.lines + plan.effects, known)
+    if plan.changed and moodle.module._diff:
+        diff = resource.diff(plan)
+        if diff is not None:
+            result["diff"] = redact_structure({"before": diff[0], "after": diff[1]}, known)
+    return result
