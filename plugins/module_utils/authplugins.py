@@ -140,17 +140,33 @@ class AuthPluginResource(Resource):
     # -- reading -------------------------------------------------------------------------------------------------
     def read(self):
         order = self.plugins.read()
+        if self.params["state"] == "disabled" and not self.wanted and not self.is_installed(order):
+            # Nothing to disable: a plugin that is not installed (auth_cas on Moodle 5.x) is never enabled.
+            self.moodle.module.warn("auth_%s is not installed on the site: it is not enabled, nothing to do." % self.name)
+            return {"order": order["enabled"], "settings": {}}
         self.check_installed(order)
+        if self.name in ALWAYS_ENABLED:
+            self.check_always_enabled()
         settings = self.read_settings()
         self.check_choices()
         return {"order": order["enabled"], "settings": settings}
 
-    def check_installed(self, order):
+    def is_installed(self, order):
         if self.cli:
-            installed = self.plugins.is_installed(self.name)
-        else:
-            installed = self.name in set(order["enabled"]) | set(order["available"]) | {"manual", "nologin"}
-        if not installed:
+            return self.plugins.is_installed(self.name)
+        return self.name in set(order["enabled"]) | set(order["available"]) | set(ALWAYS_ENABLED)
+
+    def check_always_enabled(self):
+        """manual and nologin are always on and never part of the auth order ($CFG->auth)."""
+        if self.params["state"] == "disabled":
+            raise InvalidInputError("auth_%s is always enabled in Moodle and cannot be disabled." % self.name,
+                                    hint="Leave state out (or enabled) for %s; only its settings can change." % self.name)
+        if self.params["position"] is not None:
+            raise InvalidInputError("auth_%s is always enabled and has no place in the auth order: drop position."
+                                    % self.name)
+
+    def check_installed(self, order):
+        if not self.is_installed(order):
             raise PluginNotInstalledError(
                 "The authentication plugin auth_%s is not installed on the site." % self.name,
                 hint="Install it (its code in auth/%s, then the upgrade), or check name." % self.name)
@@ -194,6 +210,8 @@ class AuthPluginResource(Resource):
     # -- desired ---------------------------------------------------------------------------------------------------
     def desired(self, before):
         order = before["order"]
+        if self.name in ALWAYS_ENABLED:
+            return {"order": list(order), "settings": dict(before["settings"], **self.setting_changes(before))}
         enabled = [name for name in order if name != self.name]
         if self.params["state"] == "disabled":
             new_order = enabled
