@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# The demo: set everything up, start the Moodle simulator, run playbooks/provision_site.yml against it twice
-# and show that the second run changes nothing.
+# The demo: set everything up, start the Moodle simulator (a fresh site), apply the example site description
+# playbooks/examples/site.yml with playbooks/provision_site.yml twice, and show that the second run changes nothing.
 # Against a real Moodle instead: MOODLE_URL=https://moodle.example.edu MOODLE_USERNAME=admin MOODLE_PASSWORD=... tools/demo.sh
-# The simulator emulates Moodle 4.5 unless MOODLE_SIM_VERSION=5.1.
+# (the example's apilogin section then needs the site's auth_apilogin apikey set to its secret, see the example).
+# The simulator emulates Moodle 4.5 unless MOODLE_SIM_VERSION=5.1. DEMO_DESCRIPTION=file applies another description.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="$ROOT/.venv-demo"
 PYTHON="${PYTHON:-python3}"
 
-if [ ! -x "$VENV/bin/ansible-playbook" ]; then
-    echo "== creating $VENV (ansible-core 2.16, requests)"
+if [ ! -x "$VENV/bin/ansible-playbook" ] || ! "$VENV/bin/python" -c 'import jsonschema' 2>/dev/null; then
+    echo "== creating $VENV (ansible-core 2.16, requests, jsonschema)"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'ansible-core>=2.16,<2.17' requests 2>&1 | grep -v '^WARNING: Location' || true
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'ansible-core>=2.16,<2.17' -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
 fi
 
 COLLECTIONS="$ROOT/.ansible/collections"
@@ -35,12 +36,22 @@ if [ -z "${MOODLE_URL:-}" ]; then
         sleep 0.1
     done
     export MOODLE_URL="http://127.0.0.1:$PORT" MOODLE_USERNAME=admin MOODLE_PASSWORD='Admin#12345'
+    # what an administrator does once on the Moodle host for auth_apilogin, which has no settings page:
+    #   php admin/cli/cfg.php --component=auth_apilogin --name=apikey --set=<the description's apilogin secret>
+    #   php admin/cli/cfg.php --component=auth_apilogin --name=allowipaddr --set=127.0.0.1
+    "$VENV/bin/python" - "$MOODLE_URL" <<'PY'
+import json, sys, urllib.request
+for setting in ({"component": "auth_apilogin", "name": "apikey", "set": "apilogin-test-secret"},
+                {"component": "auth_apilogin", "name": "allowipaddr", "set": "127.0.0.1"}):
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/__sim__/cfg", json.dumps(setting).encode(), method="POST"))
+PY
 fi
+DESCRIPTION="${DEMO_DESCRIPTION:-playbooks/examples/site.yml}"
 
 for run in 1 2; do
-    echo "== run $run of playbooks/provision_site.yml against $MOODLE_URL"
+    echo "== run $run of playbooks/provision_site.yml -e @$DESCRIPTION against $MOODLE_URL"
     "$VENV/bin/ansible-playbook" -i localhost, -e "ansible_python_interpreter=$VENV/bin/python" \
-        playbooks/provision_site.yml | tee "$ROOT/.ansible/demo-run-$run.txt"
+        playbooks/provision_site.yml -e "@$DESCRIPTION" | tee "$ROOT/.ansible/demo-run-$run.txt"
 done
 
 if grep -Eq 'changed=0 +unreachable=0 +failed=0' "$ROOT/.ansible/demo-run-2.txt"; then

@@ -6,7 +6,7 @@
 #             and 2.21 on Python 3.13, on a copy of the tree under .../ansible_collections/moodleops/auth
 #   lint      ansible-lint --profile production (latest ansible-lint, own venv) + antsibull-changelog lint
 #   build     ansible-galaxy collection build + install of the tarball into a temp dir + ansible-doc of every
-#             module from that install (2.16 and 2.21)
+#             module and ansible-doc -t role of every role from that install (2.16 and 2.21)
 #   ee        ansible-builder create (own venv) on meta/execution-environment.yml placed at the collection root and
 #             on extensions/awx/execution-environment.yml, checks the generated contexts (Containerfile,
 #             requirements files) and ansible-builder introspect of the collection; no image is built
@@ -246,6 +246,9 @@ run_build() {
     # every module of the collection (at least moodle_webservice_enable and moodle_info) must render
     local MODULES=()
     for module in "$ROOT"/plugins/modules/*.py; do MODULES+=("$(basename "$module" .py)"); done
+    # every role (roles/<name>/meta/argument_specs.yml) must render with ansible-doc -t role
+    local ROLES=() role
+    for role in "$ROOT"/roles/*/meta/argument_specs.yml; do [ -e "$role" ] && ROLES+=("$(basename "$(dirname "$(dirname "$role")")")"); done
     tarball="$(find "$out/dist" -name 'moodleops-auth-*.tar.gz' | head -n 1)"
     echo "-- $(basename "$tarball"): $(tar -tzf "$tarball" | wc -l) entries, $(du -k "$tarball" | cut -f1) KiB"
     if tar -tzf "$tarball" | grep -E '(^|/)(\.venv[^/]*|tests/output|\.ansible|__pycache__|\.pytest_cache)/' | head -n 5 | grep .; then
@@ -263,6 +266,19 @@ run_build() {
                 echo "-- ansible-doc ($core) moodleops.auth.$module: $(wc -l < "$doc") lines, from $out/collections"
             else
                 echo "!! ansible-doc ($core) moodleops.auth.$module did not render from the install:"
+                cat "$doc.err"; head -n 20 "$doc"; rc=1
+            fi
+        done
+        for role in ${ROLES[@]+"${ROLES[@]}"}; do
+            doc="$out/doc-$core-role-$role.txt"
+            if (cd "$out" && ANSIBLE_COLLECTIONS_PATH="$out/collections" \
+                    "$(core_venv "$core")/bin/ansible-doc" -t role "moodleops.auth.$role" > "$doc" 2> "$doc.err") \
+                && grep -qi "moodleops.auth.$role" "$doc" && grep -q "ENTRY POINT" "$doc" \
+                && ! grep -v "ansible_collections/ansible/_protomatter' does not have a MANIFEST.json" "$doc.err" \
+                    | grep -qiE 'warning|error'; then  # (ansible-core 2.21 warns about its own internal collection)
+                echo "-- ansible-doc -t role ($core) moodleops.auth.$role: $(wc -l < "$doc") lines"
+            else
+                echo "!! ansible-doc -t role ($core) moodleops.auth.$role did not render from the install:"
                 cat "$doc.err"; head -n 20 "$doc"; rc=1
             fi
         done
