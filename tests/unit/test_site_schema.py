@@ -519,8 +519,7 @@ def test_doc_names_every_key():
             yield key
             for inner in (sub, sub.get("items", {})):
                 if isinstance(inner, dict):
-                    for name in keys(inner):
-                        yield name
+                    yield from keys(inner)
     missing = [key for key in set(keys(SCHEMA)) if "`%s`" % key not in doc]
     assert not missing
 
