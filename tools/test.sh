@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The test command of moodleops.auth (see README). Runs, in this order:
 #   pytest    tests/unit, tests/conformance, tests/integration, tests/live (those that exist) once per ansible-core line:
-#             2.16 on Python 3.11, 2.19 on Python 3.11, 2.21 on Python 3.13 (that venv's ansible-playbook on PATH)
+#             2.16 on Python 3.11, 2.19 on Python 3.11, 2.21 on Python 3.13 (that venv's ansible-playbook on PATH).
+#             The integration tests run against the simulator emulating Moodle 4.5 and 5.1 on the first line
+#             (2.16), 4.5 on 2.19 and 5.1 on 2.21: each release on two lines, each line on at least one release
+#             (MOODLE_SIM_VERSIONS=4.5,5.1 in the environment runs both everywhere). tests/conformance (the
+#             simulator against the recordings: no ansible in it) runs on the first line only.
 #   sanity    ansible-test sanity --venv --requirements (no docker) with 2.16 and 2.19 on Python 3.11
 #             and 2.21 on Python 3.13, on a copy of the tree under .../ansible_collections/moodleops/auth
 #   lint      ansible-lint --profile production (latest ansible-lint, own venv) + antsibull-changelog lint
@@ -158,13 +162,24 @@ for d in tests/unit tests/conformance tests/integration tests/live; do
     fi
 done
 
-run_pytest() {  # run_pytest CORE
-    local core="$1" venv start=$SECONDS rc log counts p f e
+core_releases() {  # core_releases CORE FIRST-CORE -> the Moodle releases its integration tests run against
+    if [ -n "${MOODLE_SIM_VERSIONS:-}" ]; then echo "$MOODLE_SIM_VERSIONS"; return; fi
+    if [ "$1" = "$2" ]; then echo "4.5,5.1"; return; fi
+    case "$1" in 2.19) echo 4.5 ;; 2.21) echo 5.1 ;; *) echo "4.5,5.1" ;; esac
+}
+
+run_pytest() {  # run_pytest CORE FIRST-CORE
+    local core="$1" first="$2" venv start=$SECONDS rc log counts p f e releases paths=()
     venv="$(core_venv "$core")"
     log="$LOG_DIR/pytest-$core.log"
-    banner "pytest, ansible-core $core ($("$venv/bin/python" -V 2>&1)): ${PYTEST_PATHS[*]}"
-    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$venv/bin/python" -m pytest -p no:cacheprovider -ra \
-        "${PYTEST_PATHS[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
+    releases="$(core_releases "$core" "$first")"
+    for p in "${PYTEST_PATHS[@]}"; do
+        [ "$p" = tests/conformance ] && [ "$core" != "$first" ] && continue
+        paths+=("$p")
+    done
+    banner "pytest, ansible-core $core ($("$venv/bin/python" -V 2>&1)): ${paths[*]}; simulated Moodle $releases"
+    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" MOODLE_SIM_VERSIONS="$releases" "$venv/bin/python" -m pytest \
+        -p no:cacheprovider -ra "${paths[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     counts="$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n 1)"
     p="$(echo "$counts" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')"
@@ -359,7 +374,12 @@ if has "$STAGES" pytest; then
     if [ ${#PYTEST_PATHS[@]} -eq 0 ]; then
         check "pytest" 1 0 "no test folder found"
     else
-        for core in ${CORES//,/ }; do has "$READY_CORES" "$core" && run_pytest "$core"; done
+        first_core=""
+        for core in ${CORES//,/ }; do
+            has "$READY_CORES" "$core" || continue
+            first_core="${first_core:-$core}"
+            run_pytest "$core" "$first_core"
+        done
     fi
 fi
 if has "$STAGES" sanity; then
