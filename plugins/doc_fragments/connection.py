@@ -37,13 +37,24 @@ options:
     description:
       - How to authenticate. V(password) logs in through Moodle's login form (C(/login/index.php) with its
         logintoken) and checks the session positively. V(token) uses O(token) and opens no session.
-        V(cas) logs in through a CAS server (not available yet in this version).
+        V(cas) signs a CAS account in as a browser does (for sites where the automation account itself is a CAS
+        account) - C(/login/index.php?authCAS=CAS), Moodle's redirects to the CAS server, its login form with all
+        its hidden fields (Apereo C(execution) and C(_eventId), older C(lt)), the ticket back to Moodle, and checks
+        the session positively (C(M.cfg.userId)). It works with the site's auth_cas C(multiauth) on or off. CAS
+        accounts cannot use C(login/token.php). auth_cas left Moodle core in 5.0 (separate plugin
+        C(moodlehq/moodle-auth_cas)).
       - Default is V(token) when O(token) is given, else V(password).
     type: str
     choices: [password, cas, token]
   cas_url:
     description:
-      - Base URL of the CAS server, for O(auth_method=cas). Falls back to E(MOODLE_CAS_URL).
+      - Base URL of the CAS server, for O(auth_method=cas), e.g. C(https://cas.example.edu/cas/). Falls back to
+        E(MOODLE_CAS_URL).
+      - When given, the password is sent only to this server; a Moodle that sends the sign-in elsewhere fails
+        before the password leaves. When not given, the CAS server is the one Moodle's auth_cas sends the browser
+        to.
+      - O(validate_certs) and O(ca_path) apply to the CAS server too (a self-signed CAS certificate - put it in the
+        O(ca_path) bundle).
     type: str
   validate_certs:
     description:

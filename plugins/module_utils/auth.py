@@ -9,9 +9,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 try:
-    from urllib.parse import urlsplit, parse_qs
+    from urllib.parse import urljoin, urlsplit, parse_qs
 except ImportError:  # pragma: no cover
-    from urlparse import urlsplit, parse_qs
+    from urlparse import urljoin, urlsplit, parse_qs
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
@@ -106,8 +106,13 @@ class PasswordAuth(AuthMethod):
             if target.path.endswith("/" + LOGIN_PATH):
                 client.transport.check_redirect_target(response)
             # An SSO plugin (auth_userkey ssourl) or alternateloginurl took over the login page: bypass it.
-            response = client.transport.request("GET", LOGIN_PATH,
-                                                params={"enrolkey_skipsso": "1", "loginredirect": "0"})
+            params = {"enrolkey_skipsso": "1", "loginredirect": "0"}
+            response = client.transport.request("GET", LOGIN_PATH, params=params)
+            if response.is_redirect and not CasAuth._is_moodle(client, urljoin(client.base_url + "/", response.location)):
+                # auth_cas without multiauth sends every login page to CAS, except with a username parameter:
+                # then it renders Moodle's own form (f24 451), so a manual account still logs in
+                params = dict(params, username=self.options["username"])
+                response = client.transport.request("GET", LOGIN_PATH, params=params)
             client.transport.check_redirect_target(response)
         if response.status != 200 or "html" not in response.content_type:
             raise NotMoodleError(
@@ -153,9 +158,160 @@ class PasswordAuth(AuthMethod):
         return SessionInfo(page.user_id, page.sesskey, page.release)
 
 
+CAS_ENTRY = LOGIN_PATH + "?authCAS=CAS"
+CAS_NOT_ACTIVE_HINT = (
+    "Enable and configure auth_cas (moodleops.auth.moodle_auth_plugin with name: cas: hostname, baseuri, port, "
+    "casversion). auth_cas left Moodle core in 5.0: on 5.0 and later it is the separate plugin "
+    "moodlehq/moodle-auth_cas, which must be installed first. Without CAS use auth_method: password.")
+
+
+class CasAuth(PasswordAuth):
+    """Sign-in of a CAS account, as a browser does it: GET login/index.php?authCAS=CAS, follow Moodle (phpCAS) to
+    the CAS server (a gateway round trip first), submit the CAS login form with all its hidden fields (Apereo
+    ``execution`` + ``_eventId``, older ``lt``), follow the ticket back to Moodle and confirm ``M.cfg.userId``.
+    Works with the site's auth_cas ``multiauth`` on or off. With ``cas_url`` the password goes to that CAS server
+    only."""
+
+    name = "cas"
+    has_session = True
+    MAX_HOPS = 12
+
+    def validate(self):
+        PasswordAuth.validate(self)
+        cas_url = self.options.get("cas_url")
+        if cas_url and urlsplit(cas_url).scheme not in ("http", "https"):
+            raise InvalidInputError("cas_url %s is not an http(s) URL." % cas_url,
+                                    hint="Give the CAS server's base URL, e.g. https://cas.example.edu/cas/.")
+
+    def login(self, client):
+        transport = client.transport
+        url = client.base_url + "/" + CAS_ENTRY
+        response = transport.request("GET", url)
+        if response.is_redirect and self._is_moodle(client, urljoin(url, response.location)) is False and \
+                urlsplit(response.location).path.endswith("/" + LOGIN_PATH):
+            transport.check_redirect_target(response)       # http -> https, another host: the wwwroot differs
+        posted = False
+        on_cas = False
+        for _hop in range(self.MAX_HOPS):
+            if response.is_redirect:
+                target = urljoin(url, response.location)
+                self._note_secrets(client, target)
+                if self._is_moodle(client, target):
+                    self._check_moodle_hop(client, target)
+                else:
+                    self._check_cas_target(client, target)
+                url = target
+                response = transport.request("GET", url)
+                continue
+            if self._is_moodle(client, url):
+                return self._finish_cas(client, response, on_cas)
+            on_cas = True
+            page = Page(response.text)
+            form = page.form("fm1") or page.form_with_field("password")
+            if posted or form is None:
+                raise self._cas_refused(client, url, response, page, form)
+            for control in form.controls:
+                if control.tag == "input" and control.type == "hidden":
+                    client.redact.add(control.value)
+            data = [(name, value) for name, value in form.browser_submission() if name not in ("username", "password")]
+            data = [("username", self.options["username"]), ("password", self.options["password"])] + data
+            submit = [c for c in form.controls if c.tag == "input" and c.type == "submit" and c.name]
+            if submit:
+                data.append((submit[0].name, submit[0].value or ""))
+            action = urljoin(url, form.action) if form.action else url
+            self._check_cas_target(client, action)
+            response = transport.request("POST", action, data=data)
+            posted = True
+            url = action
+        raise LoginFailedError(
+            "Signing in as '%s' through CAS did not finish within %d redirects (last: %s)." % (
+                self.options["username"], self.MAX_HOPS, client.redact(url.split("?")[0])),
+            hint="Check auth_cas's settings (hostname, baseuri, port) and that the CAS server sends the browser "
+                 "back to Moodle with a ticket.")
+
+    @staticmethod
+    def _is_moodle(client, target):
+        base, found = urlsplit(client.base_url), urlsplit(target)
+        return (base.scheme, base.netloc.lower()) == (found.scheme, found.netloc.lower()) and \
+            (found.path + "/").startswith(base.path.rstrip("/") + "/")
+
+    @staticmethod
+    def _note_secrets(client, target):
+        for name in ("ticket", "lt", "execution"):
+            for value in parse_qs(urlsplit(target).query).get(name, []):
+                client.redact.add(value)
+
+    def _check_moodle_hop(self, client, target):
+        path = urlsplit(target).path
+        for prefix, reason in _INTERRUPTING_PAGES.items():
+            if path.endswith(prefix):
+                raise LoginFailedError(
+                    "Logged in as %s through CAS, but %s (Moodle redirected to %s)." % (
+                        self.options["username"], reason, prefix),
+                    hint="Log in once in a browser to complete that step, or use an account without it.")
+        if path.endswith("/" + LOGIN_PATH) and "loginredirect" in parse_qs(urlsplit(target).query):
+            raise LoginFailedError(
+                "Moodle refused the CAS login of user '%s' (the CAS server accepted it, but Moodle has no usable "
+                "account for it: unknown, suspended or not an auth 'cas' account)." % self.options["username"],
+                errorcode="invalidlogin",
+                hint="The Moodle account must exist with authentication method CAS and the same username.")
+
+    def _check_cas_target(self, client, target):
+        cas_url = self.options.get("cas_url")
+        if not cas_url:
+            return
+        given, found = urlsplit(normalise_base_url(cas_url)), urlsplit(target)
+        if (given.scheme, given.netloc.lower()) != (found.scheme, found.netloc.lower()) or \
+                not (found.path + "/").startswith(given.path.rstrip("/") + "/"):
+            raise LoginFailedError(
+                "Moodle sent the CAS sign-in to %s://%s%s, not to cas_url %s: the password was not sent." % (
+                    found.scheme, found.netloc, found.path, cas_url),
+                hint="Set cas_url to the CAS server auth_cas uses (hostname, port, baseuri), or leave it unset.")
+
+    def _cas_refused(self, client, url, response, page, form):
+        where = client.redact(url.split("?")[0])
+        if form is None:
+            return LoginFailedError(
+                "The CAS server at %s answered HTTP %s without a login form (form#fm1 with a password field)." % (
+                    where, response.status),
+                hint="Check auth_cas's hostname, port and baseuri: Moodle must send the browser to the CAS "
+                     "login page.")
+        message = "; ".join(self._cas_errors(page)) or "HTTP %s, the login form again" % response.status
+        return LoginFailedError(
+            "The CAS server at %s refused the login of user '%s': %s." % (where, self.options["username"], message),
+            errorcode="invalidlogin",
+            hint="Check username and password of the CAS account (MOODLE_USERNAME / MOODLE_PASSWORD). Repeated "
+                 "failures can lock the account on the CAS server.")
+
+    @staticmethod
+    def _cas_errors(page):
+        """div#loginErrorsPanel.alert.alert-danger (Apereo CAS, 462) is read as an alert."""
+        return page.error_messages or page.alerts
+
+    def _finish_cas(self, client, response, on_cas):
+        page = Page(response.text)
+        if response.status == 200 and page.user_id > 0:
+            if normalise_base_url(page.wwwroot or client.base_url).lower() != client.base_url.lower():
+                raise WwwrootMismatchError(client.base_url, normalise_base_url(page.wwwroot))
+            return SessionInfo(page.user_id, page.sesskey, page.release)
+        if not on_cas and page.form("login") is not None:
+            raise LoginFailedError(
+                "Moodle did not send the sign-in of '%s' to a CAS server: GET %s showed Moodle's own login form "
+                "(auth_cas is not enabled or has no CAS server configured on %s)." % (
+                    self.options["username"], CAS_ENTRY, client.base_url),
+                hint=CAS_NOT_ACTIVE_HINT)
+        detail = "; ".join(page.error_messages or page.alerts) or "HTTP %s" % response.status
+        raise LoginFailedError(
+            "Signing in as '%s' through CAS did not give a logged-in Moodle session: %s." % (
+                self.options["username"], client.redact(detail)),
+            hint="A ticket Moodle cannot validate means auth_cas's hostname, port, baseuri, casversion or certificate "
+                 "settings do not match the CAS server (Moodle validates the ticket itself, server to server).")
+
+
 AUTH_METHODS = {
     "password": PasswordAuth,
     "token": TokenAuth,
+    "cas": CasAuth,
 }
 
 

@@ -87,7 +87,10 @@ class HttpTransport:
         self.backoff = backoff
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
-        self.session.verify = (ca_path or True) if validate_certs else False
+        # passed with every request too: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment
+        # override Session.verify for session.request() (the f24 finding), and a CAS server may need ca_path
+        self.verify = (ca_path or True) if validate_certs else False
+        self.session.verify = self.verify
         self.request_count = 0
         self.write_count = 0
         self.last_exchange = None   # "GET admin/x.php (HTTP 200)": where an unexpected answer came from
@@ -120,7 +123,8 @@ class HttpTransport:
                 self.write_count += 1
             try:
                 answer = self.session.request(method, url, params=params, data=data, json=json_body,
-                                              headers=headers, timeout=self.timeout, allow_redirects=False)
+                                              headers=headers, timeout=self.timeout, allow_redirects=False,
+                                              verify=self.verify)
             except requests.exceptions.RequestException as error:
                 last_error = error
                 if not idempotent or not self._retriable_error(error):

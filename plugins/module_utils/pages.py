@@ -171,7 +171,7 @@ class Form:
 
 class Link:
     def __init__(self, href, text, attrs):
-        self.href = unescape(href or "")
+        self.href = href or ""  # html.parser decodes character references in attribute values already
         self.text = text
         self.attrs = attrs
 

@@ -17,10 +17,10 @@ __metaclass__ = type
 SCHEMA_ID = "https://github.com/moodleops/auth/blob/main/meta/moodle_site.schema.json"
 
 # The order in which the sections are applied (and listed in docs).
-SECTION_ORDER = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin")
+SECTION_ORDER = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin", "lti_platforms")
 
 # Keys whose values are secrets: never shown in a validation problem.
-SECRET_KEYS = ("password", "secret", "user_password", "token")
+SECRET_KEYS = ("password", "secret", "user_password", "token", "token_value")
 # auth plugin settings named like a secret (moodle_auth_plugin's own rule).
 SECRET_SETTING_PATTERN = r"(^|_)(apikey|secret|password|passwd|pw|bind_pw|token)$"
 
@@ -202,6 +202,12 @@ TOKEN = _item(
         "token_store": _str("The JSON file keeping created token values, on the host that runs the module.",
                             default="~/.ansible/moodleops.auth/tokens.json"),
         "verify": _bool("Prove a new token works with core_webservice_get_site_info.", default=True),
+        "token_value": _str("The token's value when the play already holds it (a secret: use a vault variable): "
+                            "checked against Moodle (listed, answers as user on service), nothing changed, no "
+                            "token store."),
+        "invalid_token_value": _enum(["fail", "rotate"], "With token_value: fail when it does not work, or rotate "
+                                                         "(replace the matching tokens; the new value is returned).",
+                                     default="fail"),
     },
     required=["user", "service"],
 )
@@ -271,6 +277,32 @@ APILOGIN = _item(
 )
 
 
+# The platform details form needs all five or none (moodle_lti_platform's own rule).
+LTI_PLATFORM_DETAILS = ("platform_id", "client_id", "authentication_request_url", "jwks_url", "access_token_url")
+
+LTI_PLATFORM = _item(
+    "moodleops.auth.moodle_lti_platform",
+    "An LTI 1.3 platform registration of Moodle as a tool (one moodle_lti_platform task each): enrol_lti, auth_lti "
+    "and allowframembedding switched on, the registration found by name (or issuer + client ID). Only name: a "
+    "pending registration (its tool URLs are returned to hand to the platform).",
+    {
+        "name": _str("The platform's name in Moodle (Platform name)."),
+        "state": _enum(["present", "absent"], "present: registered with these details; absent: deleted.",
+                       default="present"),
+        "platform_id": _str("The platform's issuer (Platform ID)."),
+        "client_id": _str("The client ID the platform gave the tool."),
+        "authentication_request_url": _str("The platform's OIDC authentication request URL.", format="uri"),
+        "jwks_url": _str("The platform's public keyset URL.", format="uri"),
+        "access_token_url": _str("The platform's access token URL.", format="uri"),
+        "enable_plugins": _bool("Switch on enrol_lti, auth_lti and allowframembedding when they are off.",
+                                default=True),
+    },
+    required=["name"],
+    allOf=[{"if": {"anyOf": [{"required": [key]} for key in LTI_PLATFORM_DETAILS]},
+            "then": {"required": list(LTI_PLATFORM_DETAILS)}}],
+)
+
+
 def _list(description, item):
     return {"type": "array", "description": description, "items": item}
 
@@ -292,5 +324,7 @@ SCHEMA = {
         "auth_plugins": _list("Auth plugins (moodle_auth_plugin); the order of the enabled ones is the site's "
                               "auth order.", AUTH_PLUGIN),
         "apilogin": APILOGIN,
+        "lti_platforms": _list("LTI 1.3 platform registrations of Moodle as a tool (moodle_lti_platform).",
+                               LTI_PLATFORM),
     },
 }

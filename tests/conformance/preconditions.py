@@ -11,6 +11,7 @@ table fits every fixture folder of the same scenario: 4.5.6 and 5.1.3 number dif
   debug        POST /__sim__/debug
   proposed     POST to a control endpoint the simulator README does not (yet) have; a 404
                is recorded as a gap in the report (payload: (path, body))
+  cas          POST /__sim__/cas (the simulator's CAS server; configure_moodle points auth_cas at it)
   note         nothing to do in the simulator (payload: why)
 """
 from __future__ import annotations
@@ -77,4 +78,23 @@ STEPS: dict[str, list[tuple[str, object]]] = {
     "f21-manageenrols": [("proposed", ("/__sim__/php_extension", {"ldap": False}))],
     # third session: the lab's reset.sh (only guest and admin; svc_manual gets id 3, ci_bot 4)
     "f23-admin-login-get": [("reset_bare", {})],
+    # fourth session (4.5.6 only): reset.sh, the test CAS server, casadmin 3 / casuser 4 (auth cas, no password),
+    # siteadmins 2,3, auth email,cas and auth_cas pointing at the CAS server (port = the simulator's CAS server)
+    "f24-cas-login-page-nomultiauth": [
+        ("reset_bare", {}),
+        ("user", {"username": "casadmin", "password": "", "firstname": "CAS", "lastname": "Admin",
+                  "email": "casadmin@example.com", "auth": "cas"}),
+        ("user", {"username": "casuser", "password": "", "firstname": "CAS", "lastname": "User",
+                  "email": "casuser@example.com", "auth": "cas"}),
+        ("cfg", {"name": "siteadmins", "set": "2,3"}),
+        ("cfg", {"name": "auth", "set": "email,cas"}),
+        *[("cfg", {"component": "auth_cas", "name": name, "set": value}) for name, value in (
+            ("auth_logo", ""), ("certificate_path", ""), ("curl_ssl_version", ""), ("logout_return_url", ""))],
+        ("cas", {"configure_moodle": True, "multiauth": "0", "casversion": "2.0"}),
+    ],
+    "f24-cas-multiauth-login-page": [("cfg", {"component": "auth_cas", "name": "multiauth", "set": "1"})],
+    "f24-cas-v3-login-page": [
+        ("cfg", {"component": "auth_cas", "name": "casversion", "set": "3.0"}),
+        ("cfg", {"component": "auth_cas", "name": "multiauth", "set": "0"}),
+    ],
 }

@@ -208,6 +208,22 @@ def replay(exchanges: list[Exchange], live_url: str, *, control: bool = True,
     subst = Substitutions(live_url, recorded_wwwroot)
     ctl = ControlAPI(live_url) if control else None
     roots = (recorded_wwwroot, live_url)
+    cas_roots: tuple = ()
+    recorded_cas = other_recorded_root(exchanges, recorded_wwwroot)
+    if recorded_cas and ctl:
+        # f24: the recorded CAS server's exchanges go to the simulator's CAS server (GET /__sim__/cas names it)
+        try:
+            status, data = ctl.call("/__sim__/cas", method="GET")
+        except OSError:
+            status, data = 0, None
+        if status == 200 and isinstance(data, dict) and data.get("url"):
+            u = urlsplit(data["url"])
+            live_cas = f"{u.scheme}://{u.netloc}"
+            subst.add_root(recorded_cas, live_cas)
+            cas_roots = (recorded_cas, live_cas)
+        else:
+            report.gaps.append(f"no CAS server in the simulator (/__sim__/cas -> {status}): "
+                               f"exchanges with {recorded_cas} go to the wwwroot")
     for ex in exchanges:
         if only is not None and ex.n not in only:
             continue
@@ -219,16 +235,27 @@ def replay(exchanges: list[Exchange], live_url: str, *, control: bool = True,
         rec_req, rec_resp = ex.request(), ex.response()
         method, target, headers, body = subst.request(rec_req)
         try:
-            live = send(live_url, method, target, headers, body)
+            live = send(subst.live_root_for(rec_req.header("Host")), method, target, headers, body)
         except (OSError, http.client.HTTPException) as e:
             report.results.append(Result(ex, [], UNMODELLED.get(ex.short), error=f"request failed: {e!r}"))
             continue
-        rf, lf = features(rec_resp, roots), features(live, roots)
+        rf, lf = features(rec_resp, roots, cas_roots), features(live, roots, cas_roots)
         diffs = compare(rf, lf)
         subst.learn(rec_resp, rf, live, lf, rec_req)
         report.results.append(Result(ex, diffs, UNMODELLED.get(ex.short)))
     report.learnt = subst.learnt
     return report
+
+
+def other_recorded_root(exchanges: list[Exchange], recorded_wwwroot: str) -> str | None:
+    """The root of a second recorded host (f24: the test CAS server, index.json ``url``), or None."""
+    own = urlsplit(recorded_wwwroot).netloc
+    for ex in exchanges:
+        url = ex.meta.get("url") or ""
+        u = urlsplit(url)
+        if u.netloc and u.netloc != own:
+            return f"{u.scheme}://{u.netloc}"
+    return None
 
 
 def moodle_of(folder) -> str:

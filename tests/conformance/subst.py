@@ -17,7 +17,7 @@ from .extract import Features, json_values_for, set_cookie_pairs
 from .fixtures import RECORDED_WWWROOT, Message
 
 ID_KEYS = {"id", "tokenid", "roleid", "regid", "serviceid", "userid", "contextid"}
-SECRET_KEYS = {"sesskey", "key", "token", "wstoken", "logintoken"}   # learnt from Location
+SECRET_KEYS = {"sesskey", "key", "token", "wstoken", "logintoken", "ticket"}   # learnt from Location
 MIN_SECRET = 6  # values shorter than this are never substituted as free text
 
 _MCFG_SESSKEY = re.compile(r'"sesskey":"([^"]+)"')
@@ -41,6 +41,14 @@ class Substitutions:
         self.values: dict[str, str] = {}
         self.ids: dict[str, dict[str, str]] = {}
         self.learnt: list[tuple[str, str, str]] = []   # (kind, recorded, live) for debugging
+        self.other_roots: list[tuple[str, str]] = []    # (recorded, live) roots of other hosts (f24: CAS server)
+
+    def add_root(self, recorded: str, live: str) -> None:
+        """Another recorded host replayed against a live one (f24: https://127.0.0.1:8443 -> the simulator's
+        CAS server); its absolute URLs are rewritten like the wwwroot's."""
+        pair = (recorded.rstrip("/"), live.rstrip("/"))
+        if pair not in self.other_roots:
+            self.other_roots.append(pair)
 
     # ------------------------------------------------------------------ learning
     def _value(self, kind, rec, live):
@@ -87,7 +95,7 @@ class Substitutions:
         self._value("sesskey", _first(_LINK_SESSKEY.findall(rt)), _first(_LINK_SESSKEY.findall(lt)))
         # inputs on pages: sesskey, logintoken
         if rec_f.page is not None and live_f.page is not None:
-            for field in ("sesskey", "logintoken"):
+            for field in ("sesskey", "logintoken", "execution", "lt"):   # execution, lt: the CAS form (f24)
                 r = [v for k, v in rec_f.page.inputs if k == field]
                 li = [v for k, v in live_f.page.inputs if k == field]
                 self._value(field, _first(r), _first(li))
@@ -127,10 +135,12 @@ class Substitutions:
 
     # ------------------------------------------------------------------ applying
     def _root_forms(self):
-        r, l = self.rec_root, self.live_root
-        return [(r, l), (quote(r, safe=""), quote(l, safe="")),
-                (quote(r, safe="").lower(), quote(l, safe="").lower()),
-                (r.replace("/", "\\/"), l.replace("/", "\\/"))]
+        out = []
+        for r, l in [(self.rec_root, self.live_root)] + self.other_roots:
+            out += [(r, l), (quote(r, safe=""), quote(l, safe="")),
+                    (quote(r, safe="").lower(), quote(l, safe="").lower()),
+                    (r.replace("/", "\\/"), l.replace("/", "\\/"))]
+        return out
 
     def _text(self, s: str) -> str:
         for rv in sorted(self.values, key=len, reverse=True):
@@ -193,11 +203,18 @@ class Substitutions:
                 out.append(pair.strip())
         return "; ".join(out)
 
+    def live_root_for(self, host: str | None) -> str:
+        """The live root a recorded request goes to, by its Host header (the wwwroot, or another host's)."""
+        for r, l in self.other_roots:
+            if host and urlsplit(r).netloc == host:
+                return l
+        return self.live_root
+
     def request(self, req: Message) -> tuple[str, str, list[tuple[str, str]], bytes]:
         """(method, target, headers, body) of a recorded request, ready for the live site."""
         target = self.target(req.target)
         body = self.body(req.target.split("?")[0], req.header("Content-Type"), req.body)
-        live_host = urlsplit(self.live_root).netloc
+        live_host = urlsplit(self.live_root_for(req.header("Host"))).netloc
         headers = []
         for k, v in req.headers:
             lk = k.lower()

@@ -18,6 +18,7 @@ def main(argv=None):
     sys.stdout.write("moodle_sim %s (%s) listening on http://%s:%d\n"
                      % (sim.state.moodle.release, args.state, args.host, args.port))
     sys.stdout.flush()
+    sys.stdout.write("CAS server (test, plain HTTP) on a free port: GET /__sim__/cas names it\n")
     try:
         sim.serve_forever()
     except KeyboardInterrupt:

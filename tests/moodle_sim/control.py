@@ -24,11 +24,19 @@ def handle(sim, method, path, body):
             sim.clear_log()
             return _json({"ok": True})
         if path == "/__sim__/state" and method == "GET":
-            return _json(state.to_json())
+            out = state.to_json()
+            if getattr(sim, "cas", None) is not None:
+                out["cas_server"] = sim.cas.to_json()
+            return _json(out)
+        if path == "/__sim__/cas":           # our CAS server (f24): GET = its state, POST = configure it
+            from .pages.cas import control_cas
+            return _json(control_cas(sim, method, req))
         if path == "/__sim__/reset" and method == "POST":
             state.reset(req.get("state", "fresh"), moodle=req.get("moodle"))
             sim.clear_log()
             sim.set_fault("none")
+            if getattr(sim, "cas", None) is not None:
+                sim.cas.reset()
             return _json({"ok": True, "state": state.kind})
         if path == "/__sim__/fault" and method == "POST":
             mode = req.get("mode", "none")

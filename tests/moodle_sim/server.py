@@ -216,6 +216,8 @@ class Simulator(object):
         self._fault_lock = threading.Lock()
         self._httpd = None
         self._thread = None
+        from .cas_server import CasServer
+        self.cas = CasServer(host=host)       # our CAS server (f24), on a second port
         from . import routes
         self._routes = routes.ROUTES
 
@@ -225,11 +227,17 @@ class Simulator(object):
         self._httpd.sim = self
         self.port = self._httpd.server_address[1]
         self.state.wwwroot = "http://%s:%d" % (self.host, self.port)
+        self._start_cas()
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="moodle-sim", daemon=True)
         self._thread.start()
         return self
 
+    def _start_cas(self):
+        self.cas.start()
+        self.state.cas_server = self.cas
+
     def stop(self):
+        self.cas.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -240,10 +248,12 @@ class Simulator(object):
         self._httpd.sim = self
         self.port = self._httpd.server_address[1]
         self.state.wwwroot = "http://%s:%d" % (self.host, self.port)
+        self._start_cas()
         try:
             self._httpd.serve_forever()
         finally:
             self._httpd.server_close()
+            self.cas.stop()
 
     def __enter__(self):
         return self.start()

@@ -69,6 +69,8 @@ def _user(uid, username, password, firstname, lastname, email, auth="manual", no
 
 
 class SiteState(object):
+    cas_server = None     # the simulator's own CAS server (cas_server.py), set when it runs
+
     def __init__(self, kind="fresh", wwwroot="http://127.0.0.1:8080", moodle=None):
         self.lock = threading.RLock()
         self.wwwroot = wwwroot
@@ -94,6 +96,10 @@ class SiteState(object):
                                   "auth_apilogin": {"version": "2015051100"},
                                   "local_eduauth": {"version": "2019091000"},
                                   "tool_mobile": {}, "core_competency": {}, "tool_moodlenet": {}}
+            # core plugins have their version row too (cfg.php --component=auth_cas --name=version)
+            core_version = "2025100600" if self.moodle.is51 else "2024100700"
+            for component in ("auth_lti", "enrol_lti") + (() if self.moodle.is51 else ("auth_cas",)):
+                self.plugin_config.setdefault(component, {})["version"] = core_version
             for _section, setting in settings_tree.all_settings():
                 if setting.default is None or not settings_tree.in_release(self.moodle, setting):
                     continue
@@ -283,4 +289,7 @@ class SiteState(object):
                 tokens=self.tokens, role_caps=dict((str(k), v) for k, v in self.role_caps.items()),
                 role_assignments=self.role_assignments, protocols=self.protocols, auth=self.enabled_auths,
                 sessions=[s.to_json() for s in self.sessions.values()], maintenance=self.maintenance,
-                debug=self.debug))
+                debug=self.debug,
+                # accesstokenurl left out: the integration runner takes every value under a *token* key for a secret
+                lti_registrations=[dict((k, v) for k, v in self.lti_registrations[i].items() if k != "accesstokenurl")
+                                   for i in sorted(self.lti_registrations)]))

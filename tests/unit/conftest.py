@@ -3,7 +3,7 @@
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     try:
-        from client_conformance import summary_lines
+        from client_conformance.core import summary_lines
     except ImportError:
         return
     lines = summary_lines()

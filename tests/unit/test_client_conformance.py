@@ -37,7 +37,7 @@ cases module covering it:
 
 import pytest
 
-from client_conformance import (
+from client_conformance.core import (
     VERSIONS,
     exchange_exists,
     fixtures_available,

@@ -256,7 +256,7 @@ def test_find_reads_core_user_get_users_by_field(version):
 
 # -- the password policy -------------------------------------------------------------------------------------------
 def test_password_policy_from_sitepolicies(version):
-    from client_conformance import client_on, recorded  # the real MoodleClient on recorded answers
+    from client_conformance.core import client_on, recorded  # the real MoodleClient on recorded answers
     short = version.split("-", 1)[1]
     settings = HttpSettings(client_on(short, recorded(short, "f23-sitepolicies-get")))
     policy = ua.UserAdmin(None, settings).password_policy()

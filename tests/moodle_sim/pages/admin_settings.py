@@ -226,6 +226,16 @@ def search(ctx):
             if write_settings(ctx.state, ctx.post):
                 ctx.session.notifications.append(("success", "Changes saved"))
             return redirect(ctx.url("/admin/search.php?query=%s" % query))
+    if not query and ctx.method == "GET":
+        # no query: the admin tree as link lists, no settings form (441)
+        w = ctx.state.wwwroot
+        items = "".join('<li><a href="%s/admin/settings.php?section=%s">%s</a></li>\n' % (w, esc(sec.name), esc(sec.title))
+                        for sec in settings_tree.SECTIONS if settings_tree.in_release(ctx.state.moodle, sec))
+        main = ('<div class="tab-content mt-3">\n<div class="tab-pane active" id="linkroot">\n<div class="container-fluid">'
+                '\n<div class="row"><div class="col-sm-3"></div><div class="col"><ul class="list-unstyled">\n'
+                '<li><a href="%s/admin/index.php">Notifications</a></li>\n%s</ul></div></div>\n</div>\n</div>\n</div>'
+                % (w, items))
+        return page(ctx, "Search | Administration | lab", main, bodyid="page-admin-search")
     found = []
     q = query.lower()
     if q:

@@ -2,7 +2,7 @@
 
 import re
 
-from client_conformance import Case, client_on
+from client_conformance.core import Case, client_on
 
 from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import HttpAuthPlugins
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from client_conformance import RELEASES, Case, client_on
+from client_conformance.core import RELEASES, Case, client_on
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils.apilogin import ApiLogin, ApiLoginPluginError

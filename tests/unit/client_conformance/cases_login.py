@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from client_conformance import RELEASES, Case, client_on, raw_input_value, raw_mcfg, recorded
+from client_conformance.core import RELEASES, Case, client_on, raw_input_value, raw_mcfg, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils.auth import PasswordAuth

@@ -2,7 +2,7 @@
 
 import re
 
-from client_conformance import Case, client_on, raw_id_options, raw_option_values, raw_query_values, recorded
+from client_conformance.core import Case, client_on, raw_id_options, raw_option_values, raw_query_values, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalService, ExternalServices
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings

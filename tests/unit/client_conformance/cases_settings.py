@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from client_conformance import Case, client_on, form_field, recorded
+from client_conformance.core import Case, client_on, form_field, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings

@@ -6,7 +6,7 @@ switches and protocols. Expected values come from index.json facts and the raw t
 import datetime
 import re
 
-from client_conformance import (
+from client_conformance.core import (
     Case,
     client_on,
     form_field,

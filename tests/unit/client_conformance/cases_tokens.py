@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from client_conformance import Case, client_on, recorded
+from client_conformance.core import Case, client_on, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils.tokens import AdminTokens, token_from_login

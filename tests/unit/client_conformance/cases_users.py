@@ -5,7 +5,7 @@ json_user_keys) and the raw text, never from the parser."""
 
 import pytest
 
-from client_conformance import Case, client_on, recorded
+from client_conformance.core import Case, client_on, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import useradmin as ua
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
