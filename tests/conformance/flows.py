@@ -1,7 +1,6 @@
 """Which flows gate the pytest run, per recorded release. Grow the sets as the simulator covers more."""
 
-# Every recorded flow the simulator models. Flow 20 (auth_cas) has six exchanges that need the PHP ldap
-# extension's upgrade pages, which the simulator does not model (unmodelled.py: reported, never gating).
+# Every recorded flow; the simulator models them all (unmodelled.py lists exchanges it deliberately does not).
 # f24 (CAS login, 4.5.6 only) replays the CAS server's exchanges against the simulator's own CAS server.
 REQUIRED_FLOWS = set(range(1, 25))
 

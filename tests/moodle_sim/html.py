@@ -65,13 +65,14 @@ def admin_search_form(wwwroot):
 
 def page(ctx, title, main, status=200, bodyid="page-site-index", heading=None, reason=None,
          cache_private=None, extra_headers=None, show_notifications=True, contextid=1, pageurl=None,
-         adminlayout=None, header_button=""):
+         adminlayout=None, header_button="", navbar=True):
     """Full page. ctx: the request context (state, session, user).
 
     contextid/pageurl: the page context and URL for the edit mode switch, drawn for site admins on every
     page and for other users only on pages of their own user context (my/, own profile; 008/022/167).
     adminlayout (default: bodyid starts with page-admin-): the admin navbar search form, for admins only.
-    header_button: HTML put in the page header (the profile page's "Reset page to default")."""
+    header_button: HTML put in the page header (the profile page's "Reset page to default").
+    navbar=False: the maintenance layout (upgradesettings.php, 358): no edit switch, search box or user menu."""
     state = ctx.state
     session = ctx.session
     user = ctx.user
@@ -81,11 +82,11 @@ def page(ctx, title, main, status=200, bodyid="page-site-index", heading=None, r
     if adminlayout is None:
         adminlayout = bodyid.startswith("page-admin-")
     navforms = ""
-    if user and session is not None and (isadmin or contextid == user_contextid(user)):
+    if navbar and user and session is not None and (isadmin or contextid == user_contextid(user)):
         if pageurl is None:
             pageurl = wwwroot + ctx.path + ("?" + ctx.query if getattr(ctx, "query", "") else "")
         navforms += editmode_form(wwwroot, session.sesskey, pageurl, contextid)
-    if isadmin and adminlayout:
+    if navbar and isadmin and adminlayout:
         navforms += admin_search_form(wwwroot)
     notes = ""
     if show_notifications and session is not None and session.notifications:
@@ -105,6 +106,8 @@ def page(ctx, title, main, status=200, bodyid="page-site-index", heading=None, r
         usermenu = ('<div class="usermenu"><span class="login ps-2">You are not logged in. '
                     '<a href="%s/login/index.php">Log in</a></span></div>' % wwwroot)
         logininfo = '<div class="logininfo">You are not logged in.</div>'
+    if not navbar:
+        usermenu = ""
     release = ""
     if user and state.is_siteadmin(userid):
         release = ('<div class="footer-section p-3">\n<div>Powered by Moodle</div>\n'

@@ -3,15 +3,7 @@ from .pages import admin_settings, ajax, auth, login, protocols, rest, services,
 from .pages import apilogin, eduauth, lti, userkey
 from .pages import roles, service_user_settings
 from .pages import user_edit, user_list
-from .pages.common import require_admin
-from .html import page
-
-
-def admin_index(ctx):
-    resp = require_admin(ctx)
-    if resp is not None:
-        return resp
-    return page(ctx, "Administration | lab", "<h2>Site administration</h2>", bodyid="page-admin-search")
+from .pages.upgradesettings import admin_index, upgradesettings_php
 
 
 ROUTES = {
@@ -24,6 +16,7 @@ ROUTES = {
     "/my/index.php": login.my,
     "/user/profile.php": login.profile,
     "/admin/index.php": admin_index,
+    "/admin/upgradesettings.php": upgradesettings_php,
     "/admin/settings.php": admin_settings.settings,
     "/admin/search.php": admin_settings.search,
     "/admin/auth.php": auth.auth_php,

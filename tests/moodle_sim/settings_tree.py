@@ -161,49 +161,60 @@ def available(state, setting):
 
 
 YESNO_SELECT = YESNO
+LDAP_USER_TYPES = [("edir", "Novell Edirectory"), ("rfc2307", "posixAccount (rfc2307)"),
+                   ("rfc2307bis", "posixAccount (rfc2307bis)"), ("samba", "sambaSamAccount (v.3.0.7)"),
+                   ("ad", "MS ActiveDirectory"), ("default", "Default")]
+LDAP_DEREF = [("0", "No"), ("3", "Yes")]
+LDAP_REMOVEUSER = [("0", "Keep internal"), ("1", "Suspend internal"), ("2", "Full delete internal")]
+
+
+def _int(setting):
+    """A PARAM_INT text setting: an empty value is stored as 0 (359: auth_cas port '' -> 0)."""
+    setting.paramtype = "int"
+    return setting
+
+
+# The defaults are those the "New settings" page (upgradesettings.php, 358) prefills; nothing of these is stored at
+# install (no PHP ldap then), so with the extension they are pending until that page is saved (359).
 CAS_SERVER_SETTINGS = _needs("ldap", [
-    Setting("auth_cas", "auth_name", "text", "Authentication method name", None),
-    Setting("auth_cas", "auth_logo", "storedfile", "Authentication method logo", None),
-    Setting("auth_cas", "hostname", "text", "Hostname", None),
-    Setting("auth_cas", "baseuri", "text", "Base URI", None),
-    Setting("auth_cas", "port", "text", "Port", None),
-    Setting("auth_cas", "casversion", "select", "CAS protocol version", None,
+    Setting("auth_cas", "auth_name", "text", "Authentication method name", "CAS"),
+    Setting("auth_cas", "auth_logo", "storedfile", "Authentication method logo", ""),
+    Setting("auth_cas", "hostname", "text", "Hostname", ""),
+    Setting("auth_cas", "baseuri", "text", "Base URI", ""),
+    _int(Setting("auth_cas", "port", "text", "Port", "")),
+    Setting("auth_cas", "casversion", "select", "CAS protocol version", "2.0",
             [("1.0", "CAS 1.0"), ("2.0", "CAS 2.0")]),       # 3.0 only through cfg.php (f24)
-    Setting("auth_cas", "language", "select", "Language", None,
+    Setting("auth_cas", "language", "select", "Language", "CAS_Languages_English",
             [("CAS_Languages_" + language, language) for language in (
                 "English", "French", "Greek", "German", "Japanese", "Spanish", "Catalan", "ChineseSimplified",
                 "Galego", "Portuguese")]),
-    Setting("auth_cas", "proxycas", "select", "Proxy mode", None, YESNO),
-    Setting("auth_cas", "logoutcas", "select", "Logout option", None, YESNO),
-    Setting("auth_cas", "multiauth", "select", "Multi-authentication", None, YESNO),
-    Setting("auth_cas", "certificate_check", "select", "Server validation", None, YESNO),
-    Setting("auth_cas", "certificate_path", "text", "Certificate path", None),
-    Setting("auth_cas", "curl_ssl_version", "select", "cURL SSL version", None,
+    Setting("auth_cas", "proxycas", "select", "Proxy mode", "0", YESNO),
+    Setting("auth_cas", "logoutcas", "select", "CAS logout option", "0", YESNO),
+    Setting("auth_cas", "multiauth", "select", "Multi-authentication", "0", YESNO),
+    Setting("auth_cas", "certificate_check", "select", "Server validation", "0", YESNO),
+    Setting("auth_cas", "certificate_path", "text", "Certificate path", ""),
+    Setting("auth_cas", "curl_ssl_version", "select", "cURL SSL Version", "",
             [("", "Default"), ("1", "TLSv1.x"), ("4", "TLSv1.0"), ("5", "TLSv1.1"), ("6", "TLSv1.2"),
              ("2", "SSLv2"), ("3", "SSLv3")]),
-    Setting("auth_cas", "logout_return_url", "text", "Alternative logout return URL", None),
-    Setting("auth_cas", "host_url", "text", "Host URL", None),
-    Setting("auth_cas", "ldap_version", "select", "Version", None, [("2", "2"), ("3", "3")]),
-    Setting("auth_cas", "start_tls", "select", "Use TLS", None, YESNO),
-    Setting("auth_cas", "ldapencoding", "text", "LDAP encoding", None),
-    Setting("auth_cas", "pagesize", "text", "Page size", None),
-    Setting("auth_cas", "bind_dn", "text", "Distinguished name", None),
-    Setting("auth_cas", "bind_pw", "password", "Password", None),
-    Setting("auth_cas", "user_type", "select", "User type", None,
-            [("edir", "Novell Edirectory"), ("rfc2307", "posixAccount (rfc2307)"),
-             ("rfc2307bis", "posixAccount (rfc2307bis)"), ("samba", "sambaSamAccount (v.3.0.7)"),
-             ("ad", "MS ActiveDirectory"), ("default", "Default")]),
-    Setting("auth_cas", "contexts", "text", "Contexts", None),
-    Setting("auth_cas", "search_sub", "select", "Search subcontexts", None, YESNO),
-    Setting("auth_cas", "opt_deref", "select", "Dereference aliases", None, [("0", "No"), ("3", "Yes")]),
-    Setting("auth_cas", "user_attribute", "text", "User attribute", None),
-    Setting("auth_cas", "memberattribute", "text", "Member attribute", None),
-    Setting("auth_cas", "memberattribute_isdn", "select", "Member attribute uses dn", None, YESNO),
-    Setting("auth_cas", "objectclass", "text", "Object class", None),
-    Setting("auth_cas", "attrcreators", "text", "Attribute creators", None),
-    Setting("auth_cas", "groupecreators", "text", "Group creators", None),
-    Setting("auth_cas", "removeuser", "select", "Removed ext user", None,
-            [("0", "Keep internal"), ("1", "Suspend internal"), ("2", "Full delete internal")]),
+    Setting("auth_cas", "logout_return_url", "text", "Alternative logout return URL", ""),
+    Setting("auth_cas", "host_url", "text", "Host URL", ""),
+    Setting("auth_cas", "ldap_version", "select", "Version", "3", [("2", "2"), ("3", "3")]),
+    Setting("auth_cas", "start_tls", "select", "Use TLS", "0", YESNO),
+    Setting("auth_cas", "ldapencoding", "text", "LDAP encoding", "utf-8"),
+    _int(Setting("auth_cas", "pagesize", "text", "Page size", "250")),
+    Setting("auth_cas", "bind_dn", "text", "Distinguished name", ""),
+    Setting("auth_cas", "bind_pw", "password", "Password", ""),
+    Setting("auth_cas", "user_type", "select", "User type", "default", LDAP_USER_TYPES),
+    Setting("auth_cas", "contexts", "text", "Contexts", ""),
+    Setting("auth_cas", "search_sub", "select", "Search subcontexts", "0", YESNO),
+    Setting("auth_cas", "opt_deref", "select", "Dereference aliases", "0", LDAP_DEREF),
+    Setting("auth_cas", "user_attribute", "text", "User attribute", ""),
+    Setting("auth_cas", "memberattribute", "text", "Member attribute", ""),
+    Setting("auth_cas", "memberattribute_isdn", "select", "Member attribute uses dn", "0", YESNO),
+    Setting("auth_cas", "objectclass", "text", "Object class", ""),
+    Setting("auth_cas", "attrcreators", "text", "Attribute creators", ""),
+    Setting("auth_cas", "groupecreators", "text", "Group creators", ""),
+    Setting("auth_cas", "removeuser", "select", "Removed ext user", "0", LDAP_REMOVEUSER),
 ])
 CAS_FIELD_SETTINGS = []
 for _f, _label in USERKEY_LOCK_FIELDS:
@@ -218,6 +229,93 @@ for _f, _label in USERKEY_LOCK_FIELDS:
 CAS_SETTINGS = CAS_SERVER_SETTINGS + CAS_FIELD_SETTINGS
 for _s in CAS_SETTINGS:
     _s.until = "4.5"                # auth_cas is not in 5.1 core (5.1.3 353)
+
+# auth_ldap / enrol_ldap: only the settings the "New settings" page lists with php-ldap (358), with its defaults;
+# without the extension their pages only warn (the data-mapping and role-mapping settings are not modelled).
+AUTH_LDAP_SETTINGS = _needs("ldap", [
+    Setting("auth_ldap", "host_url", "text", "Host URL", ""),
+    Setting("auth_ldap", "ldap_version", "select", "Version", "3", [("2", "2"), ("3", "3")]),
+    Setting("auth_ldap", "start_tls", "select", "Use TLS", "0", YESNO),
+    Setting("auth_ldap", "ldapencoding", "text", "LDAP encoding", "utf-8"),
+    _int(Setting("auth_ldap", "pagesize", "text", "Page size", "250")),
+    Setting("auth_ldap", "preventpassindb", "select", "Prevent password caching", "0", YESNO),
+    Setting("auth_ldap", "bind_dn", "text", "Distinguished name", ""),
+    Setting("auth_ldap", "bind_pw", "password", "Password", ""),
+    Setting("auth_ldap", "user_type", "select", "User type", "default", LDAP_USER_TYPES),
+    Setting("auth_ldap", "contexts", "text", "Contexts", ""),
+    Setting("auth_ldap", "search_sub", "select", "Search subcontexts", "0", YESNO),
+    Setting("auth_ldap", "opt_deref", "select", "Dereference aliases", "0", LDAP_DEREF),
+    Setting("auth_ldap", "user_attribute", "text", "User attribute", ""),
+    Setting("auth_ldap", "suspended_attribute", "text", "Suspended attribute", ""),
+    Setting("auth_ldap", "memberattribute", "text", "Member attribute", ""),
+    Setting("auth_ldap", "memberattribute_isdn", "select", "Member attribute uses dn", "0", YESNO),
+    Setting("auth_ldap", "objectclass", "text", "Object class", ""),
+    Setting("auth_ldap", "forcechangepassword", "select", "Force change password", "0", YESNO),
+    Setting("auth_ldap", "stdchangepassword", "select", "Use standard page for changing password", "0", YESNO),
+    Setting("auth_ldap", "passtype", "select", "Password format", "plaintext",
+            [("plaintext", "Plain text"), ("md5", "MD5 hash"), ("sha1", "SHA-1 hash")]),
+    Setting("auth_ldap", "changepasswordurl", "text", "Password-change URL", ""),
+    Setting("auth_ldap", "expiration", "select", "Expiry", "0", [("0", "No"), ("1", "LDAP server")]),
+    Setting("auth_ldap", "expiration_warning", "text", "Expiry warning", ""),
+    Setting("auth_ldap", "expireattr", "text", "Expiry attribute", ""),
+    Setting("auth_ldap", "gracelogins", "select", "Grace logins", "0", YESNO),
+    Setting("auth_ldap", "graceattr", "text", "Grace login attribute", ""),
+    Setting("auth_ldap", "auth_user_create", "select", "Create users externally", "0", YESNO),
+    Setting("auth_ldap", "create_context", "text", "Context for new users", ""),
+    Setting("auth_ldap", "managercontext", "text", "Manager context", ""),
+    Setting("auth_ldap", "coursecreatorcontext", "text", "Course creator context", ""),
+    Setting("auth_ldap", "ws_cicontext", "text", "CI web service context", ""),
+    Setting("auth_ldap", "removeuser", "select", "Removed ext user", "0", LDAP_REMOVEUSER),
+    Setting("auth_ldap", "sync_suspended", "select", "Synchronise local user suspension status", "0", YESNO),
+    _int(Setting("auth_ldap", "sync_updateuserchunk", "text", "Sync update users chunk size", "1000")),
+    Setting("auth_ldap", "ntlmsso_enabled", "select", "Enable", "0", YESNO),
+    Setting("auth_ldap", "ntlmsso_subnet", "text", "Subnet", ""),
+    Setting("auth_ldap", "ntlmsso_ie_fastpath", "select", "MS IE fast path?", "0",
+            [("1", "Yes, all other browsers use standard login form"), ("2", "Yes, attempt NTLM other browsers"),
+             ("0", "Attempt NTLM with all browsers")]),
+    Setting("auth_ldap", "ntlmsso_type", "select", "Authentication type", "ntlm", [("ntlm", "NTLM"), ("kerberos", "Kerberos")]),
+    Setting("auth_ldap", "ntlmsso_remoteuserformat", "text", "Remote username format", ""),
+])
+
+ENROL_LDAP_SETTINGS = _needs("ldap", [
+    Setting("enrol_ldap", "host_url", "text", "Host URL", ""),
+    Setting("enrol_ldap", "start_tls", "select", "Use TLS", "0", YESNO),
+    Setting("enrol_ldap", "ldap_version", "select", "Version", "3", [("3", "3"), ("2", "2")]),
+    Setting("enrol_ldap", "ldapencoding", "text", "LDAP encoding", "utf-8"),
+    _int(Setting("enrol_ldap", "pagesize", "text", "Page size", "250")),
+    Setting("enrol_ldap", "bind_dn", "text", "Bind user distinguished name", ""),
+    Setting("enrol_ldap", "bind_pw", "password", "Password", ""),
+    Setting("enrol_ldap", "course_search_sub", "select", "Search subcontexts", "0", YESNO),
+    Setting("enrol_ldap", "memberattribute_isdn", "select", "Member attribute uses dn", "0", YESNO),
+    Setting("enrol_ldap", "user_contexts", "text", "Contexts", ""),
+    Setting("enrol_ldap", "user_search_sub", "select", "Search subcontexts", "0", YESNO),
+    Setting("enrol_ldap", "user_type", "select", "User type", "default", LDAP_USER_TYPES),
+    Setting("enrol_ldap", "opt_deref", "select", "Dereference aliases", "0", LDAP_DEREF),
+    Setting("enrol_ldap", "idnumber_attribute", "text", "ID number attribute", ""),
+    Setting("enrol_ldap", "objectclass", "text", "Object class", ""),
+    Setting("enrol_ldap", "course_idnumber", "text", "ID number", ""),
+    Setting("enrol_ldap", "course_shortname", "text", "Short name", ""),
+    Setting("enrol_ldap", "course_fullname", "text", "Full name", ""),
+    Setting("enrol_ldap", "course_summary", "text", "Summary", ""),
+    _cb("enrol_ldap", "ignorehiddencourses", "Ignore hidden courses", "0"),
+    Setting("enrol_ldap", "unenrolaction", "select", "External unenrol action", "0",
+            [("0", "Unenrol user from course"), ("1", "Keep user enrolled"), ("2", "Disable course enrolment"),
+             ("3", "Disable course enrolment and remove roles")]),
+    Setting("enrol_ldap", "autocreate", "select", "Auto create", "0", YESNO),
+    Setting("enrol_ldap", "category", "select", "Category", "1", [("1", "Category 1")]),     # the site's categories
+    Setting("enrol_ldap", "template", "text", "Template", ""),
+    Setting("enrol_ldap", "course_shortname_updateonsync", "select", "Update short name", "0", YESNO),
+    Setting("enrol_ldap", "course_fullname_updateonsync", "select", "Update full name", "0", YESNO),
+    Setting("enrol_ldap", "course_summary_updateonsync", "select", "Update summary", "0", YESNO),
+    Setting("enrol_ldap", "nested_groups", "select", "Nested groups", "0", YESNO),
+    Setting("enrol_ldap", "group_memberofattribute", "text", "'Member of' attribute", ""),
+])
+
+# Outgoing mail configuration: only s__noreplyaddress, which has no default on a site whose wwwroot host is an IP
+# address, so it stays pending on a fresh site until upgradesettings.php stores what is posted (358/359).
+OUTGOINGMAIL_SETTINGS = [
+    Setting("", "noreplyaddress", "text", "No-reply address", None),
+]
 
 HTTPSECURITY_SETTINGS = [
     _cb("", "cookiesecure", "Secure cookies only", "1"),
@@ -320,6 +418,8 @@ SECTIONS = [
             parents=("Administration", "Plugins", "Authentication")),
     Section("authsettingcas", "CAS server (SSO)", CAS_SETTINGS, kind="authcas",      # auth_cas left core in 5.0
             parents=("Administration", "Plugins", "Authentication"), until="4.5"),
+    Section("authsettingldap", "LDAP server", AUTH_LDAP_SETTINGS, kind="ldap",
+            parents=("Administration", "Plugins", "Authentication")),
     Section("httpsecurity", "HTTP security", HTTPSECURITY_SETTINGS, parents=("Administration", "Security")),
     Section("manageenrols", "Manage enrol plugins", [], kind="manageenrols",
             parents=("Administration", "Plugins", "Enrolments")),
@@ -327,7 +427,11 @@ SECTIONS = [
             parents=("Administration", "Plugins", "Enrolments", "Publish as LTI tool")),
     Section("enrolsettingslti_registrations", "Tool registration", [], kind="ltiregistrations",
             parents=("Administration", "Plugins", "Enrolments", "Publish as LTI tool")),
+    Section("enrolsettingsldap", "LDAP enrolments", ENROL_LDAP_SETTINGS, kind="ldap",
+            parents=("Administration", "Plugins", "Enrolments")),
     Section("sitepolicies", "Site security settings", SITEPOLICIES_SETTINGS, parents=("Administration", "Security")),
+    Section("outgoingmailconfig", "Outgoing mail configuration", OUTGOINGMAIL_SETTINGS,
+            parents=("Administration", "Server", "Email")),
 ]
 
 SECTIONS_BY_NAME = dict((s.name, s) for s in SECTIONS)
@@ -338,3 +442,9 @@ def all_settings():
     for section in SECTIONS:
         for setting in section.settings:
             yield section, setting
+
+
+def installed(setting):
+    """Whether the install stored the setting's default (reset): not when it has none, nor when it needs a PHP
+    extension (the lab installs without php-ldap, so those defaults are first written by upgradesettings.php)."""
+    return setting.default is not None and not getattr(setting, "requires", None)

@@ -101,7 +101,7 @@ class SiteState(object):
             for component in ("auth_lti", "enrol_lti") + (() if self.moodle.is51 else ("auth_cas",)):
                 self.plugin_config.setdefault(component, {})["version"] = core_version
             for _section, setting in settings_tree.all_settings():
-                if setting.default is None or not settings_tree.in_release(self.moodle, setting):
+                if not settings_tree.installed(setting) or not settings_tree.in_release(self.moodle, setting):
                     continue
                 self.set_config(setting.name, setting.default, setting.component or None)
             self.forced = {}             # component ('core' = $CFG in config.php) -> {name: value}

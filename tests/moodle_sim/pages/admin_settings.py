@@ -53,6 +53,10 @@ def write_settings(state, data):
             continue
         if setting.kind == "checkbox":
             value = "1" if value == "1" else "0"
+        elif setting.kind == "storedfile":
+            value = ""                    # the posted draft area id; no files are modelled: no file = ""
+        elif getattr(setting, "paramtype", None) == "int" and value == "":
+            value = "0"                   # admin_setting_configtext PARAM_INT: '' is stored as 0 (359 port)
         elif setting.kind == "select":
             if value not in [o[0] for o in setting.options]:
                 continue
@@ -112,8 +116,11 @@ def _compound_control(setting, value, fid, name):
 
 
 # ---------------------------------------------------------------- rendering
-def render_setting(state, setting, highlight=None):
+def render_setting(state, setting, highlight=None, defaults=False):
+    """One setting; defaults: show the default when nothing is stored (upgradesettings.php, 358)."""
     value = get_setting(state, setting)
+    if value is None and defaults:
+        value = setting.default
     fid = "id_" + setting.fullname
     name = setting.fullname
     if setting.kind == "checkbox":
@@ -167,6 +174,9 @@ def render_section(ctx, section):
         from .auth import auth_table
         parts.append(auth_table(ctx))
         parts.append('<h3 class="main">Common settings</h3>')
+    elif section.kind == "ldap" and not state.php_extensions.get("ldap"):
+        parts.append('<div class="box generalbox formsettingheading"><div class="alert alert-warning alert-block" '
+                     'role="alert">The PHP LDAP module is not installed.</div></div>')
     elif section.kind in ("authcas", "manageenrols", "enrollti", "ltiregistrations"):
         from . import cas, lti
         parts.append((cas.section_top if section.kind == "authcas" else lti.section_top)(ctx, section))
@@ -174,7 +184,7 @@ def render_section(ctx, section):
         if settings_tree.available(state, setting):
             parts.append(render_setting(state, setting))
     button = ""
-    if section.settings:
+    if any(settings_tree.available(state, s) for s in section.settings):
         button = ('<div class="row"><div class="offset-sm-3 col-sm-3"><button type="submit" class="btn btn-primary">'
                   'Save changes</button></div></div>')
     return ('<form action="%s/admin/settings.php?section=%s" method="post" id="adminsettings">\n'

@@ -50,8 +50,8 @@ def round_trip(rec, version):
     assert sent["username"] == "casadmin" and sent["password"] == "Cas#Admin12345"
     assert sent["execution"] == raw_input_value(form_page.text, "execution")
     assert sent["_eventId"] == "submit" and sent["geolocation"] == "" and sent["submit"] == "LOGIN"
-    recorded_body = dict(parse_qsl(recorded(version, "f24-cas-server-login-post").request_body.decode(),
-                                     keep_blank_values=True))
+    recorded_post = recorded(version, "f24-cas-server-login-post").request_body.decode()
+    recorded_body = dict(parse_qsl(recorded_post, keep_blank_values=True))
     assert set(sent) == set(recorded_body)
     mcfg = raw_mcfg(answers[-1].text)
     assert session.user_id == int(mcfg["userId"]) == 3
