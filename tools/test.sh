@@ -332,9 +332,10 @@ run_ee() {
     if [ -f "$ROOT/bindep.txt" ] && ! cmp -s "$ROOT/bindep.txt" "$out/collection/context/_build/bindep.txt"; then
         echo "!! collection: context/_build/bindep.txt is not the collection's bindep.txt"; rc=1
     fi
-    grep -q 'moodleops-auth.tar.gz' "$out/awx/context/_build/requirements.yml" 2>/dev/null \
-        && [ -f "$out/awx/context/_build/build/moodleops-auth.tar.gz" ] \
-        || { echo "!! awx: the context does not install the collection tarball"; rc=1; }
+    if ! grep -q 'moodleops-auth.tar.gz' "$out/awx/context/_build/requirements.yml" 2>/dev/null \
+            || [ ! -f "$out/awx/context/_build/build/moodleops-auth.tar.gz" ]; then
+        echo "!! awx: the context does not install the collection tarball"; rc=1
+    fi
     # 3. what ansible-builder reads from the installed collection when another EE lists moodleops.auth
     mkdir -p "$out/installed/ansible_collections/moodleops"
     ln -sfn "$ROOT" "$out/installed/ansible_collections/moodleops/auth"
