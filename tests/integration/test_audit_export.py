@@ -23,8 +23,8 @@ import pytest
 import yaml
 
 from collection_paths import REPO_ROOT, collection_root
-from tests.integration.test_targets import ADMIN_PASSWORD, MOODLE_VERSIONS, ansible_playbook, secrets_seen
-from tests.moodle_sim import Simulator
+from secrets_audit import audit, files_under, sim_secrets
+from test_targets import ADMIN_PASSWORD, ansible_playbook
 
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_validate import validate
 
@@ -34,18 +34,6 @@ EXAMPLE = os.path.join(PLAYBOOKS, "examples", "site.yml")
 EXAMPLE_SECRETS = ("Ci-Bot#2027", "Teacher#2027", "apilogin-test-secret")
 RECAP = re.compile(r"localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 TIMES = {}
-
-
-@pytest.fixture(scope="module")
-def sims():
-    started = []
-    try:
-        for version in MOODLE_VERSIONS:
-            started.append(Simulator(state="fresh", moodle=version).start())
-        yield started
-    finally:
-        for sim in started:
-            sim.stop()
 
 
 def control(sim, path, body):
@@ -180,16 +168,19 @@ def journey(sim, workdir):
     assert code == 0, out[-5000:]
     assert json.loads(open(report).read())["drift"] == []
 
-    secrets = {ADMIN_PASSWORD} | set(EXAMPLE_SECRETS) | secrets_seen(sim.url) | runner.token_values()
-    for output in runner.outputs + [text, open(report).read()]:
-        leaked = [secret for secret in secrets if secret in output]
-        assert not leaked, "%d secret value(s) in an output" % len(leaked)
+    secrets = dict(sim_secrets(sim.url), **dict.fromkeys(runner.token_values(), "token"))
+    secrets.update(dict.fromkeys((ADMIN_PASSWORD,) + EXAMPLE_SECRETS, "password"))
+    inputs_and_outputs = set("%s.txt" % step for step in runner.times) | {"example.yml"}
+    files = [path for path in files_under(workdir, os.environ.get("MOODLEOPS_SESSION_DIR"))
+             if os.path.basename(path) not in inputs_and_outputs]      # export, audit report, drift, token store
+    leaked = audit("audit.yml, export.yml on Moodle %s" % sim.state.moodle.key, runner.outputs, files, secrets)
+    assert not leaked, "secrets found: %s" % leaked
     return runner
 
 
-def test_audit_and_export(sims, tmp_path):
-    with ThreadPoolExecutor(max_workers=len(sims)) as pool:
-        futures = [(sim, pool.submit(journey, sim, tmp_path / sim.state.moodle.key)) for sim in sims]
+def test_audit_and_export(fresh_simulators, tmp_path):
+    with ThreadPoolExecutor(max_workers=len(fresh_simulators)) as pool:
+        futures = [(sim, pool.submit(journey, sim, tmp_path / sim.state.moodle.key)) for sim in fresh_simulators]
         runners = [(sim, future.result()) for sim, future in futures]
     for sim, runner in runners:
         TIMES[sim.state.moodle.key] = runner.times

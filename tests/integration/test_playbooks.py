@@ -23,26 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from collection_paths import REPO_ROOT, collection_root
-from test_targets import ADMIN_PASSWORD, MOODLE_VERSIONS, ansible_playbook, secrets_seen
-from tests.moodle_sim import Simulator
+from secrets_audit import audit, files_under, sim_secrets
+from test_targets import ADMIN_PASSWORD, ansible_playbook
 
 PLAYBOOKS = os.path.join(REPO_ROOT, "playbooks")
 EXAMPLE = os.path.join(PLAYBOOKS, "examples", "site.yml")
 # The example description's test secrets (its vault variables' defaults).
 EXAMPLE_SECRETS = {"Teacher#2027", "Ci-Bot#2027", "apilogin-test-secret"}
 RECAP = re.compile(r"localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
-
-
-@pytest.fixture(scope="module")
-def simulators():
-    started = []
-    try:
-        for version in MOODLE_VERSIONS:
-            started.append(Simulator(state="fresh", moodle=version).start())
-        yield started
-    finally:
-        for sim in started:
-            sim.stop()
 
 
 def control(sim, path, body=None):
@@ -113,12 +101,16 @@ class Runner(object):
         with open(str(path)) as handle:
             return dict((key.split("|", 1)[1], entry["token"]) for key, entry in json.load(handle)["tokens"].items())
 
-    def assert_no_secret(self, *extra):
-        secrets = {ADMIN_PASSWORD} | EXAMPLE_SECRETS | secrets_seen(self.sim.url) | set(extra)
-        secrets |= set(self.store().values()) if (self.home / ".ansible" / "moodleops.auth" / "tokens.json").exists() else set()
-        for output in self.outputs:
-            leaked = [secret for secret in secrets if secret and secret in output]
-            assert not leaked, "Moodle %s: %d secret(s) in the -vvv output" % (self.sim.state.moodle.key, len(leaked))
+    def assert_no_secret(self, label, *extra):
+        """No secret in any -vvv output, nor in any file the runs left (HOME, the work dir), beyond a file's purpose."""
+        secrets = dict(sim_secrets(self.sim.url), **dict.fromkeys(extra, "token"))
+        secrets.update(dict.fromkeys({ADMIN_PASSWORD} | EXAMPLE_SECRETS, "password"))
+        if (self.home / ".ansible" / "moodleops.auth" / "tokens.json").exists():
+            secrets.update(dict.fromkeys(self.store().values(), "token"))
+        files = [path for path in files_under(self.workdir, os.environ.get("MOODLEOPS_SESSION_DIR"))
+                 if not os.path.basename(path).startswith("output-")]      # the outputs, searched as outputs
+        leaked = audit("%s on Moodle %s" % (label, self.sim.state.moodle.key), self.outputs, files, secrets)
+        assert not leaked, "Moodle %s: secrets found: %s" % (self.sim.state.moodle.key, leaked)
 
 
 def recap(output):
@@ -128,9 +120,9 @@ def recap(output):
     return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
 
 
-def on_every_release(simulators, tmp_path, scenario):
-    with ThreadPoolExecutor(max_workers=len(simulators)) as pool:
-        futures = [pool.submit(scenario, Runner(sim, tmp_path / sim.state.moodle.key)) for sim in simulators]
+def on_every_release(fresh_simulators, tmp_path, scenario):
+    with ThreadPoolExecutor(max_workers=len(fresh_simulators)) as pool:
+        futures = [pool.submit(scenario, Runner(sim, tmp_path / sim.state.moodle.key)) for sim in fresh_simulators]
         runners = [future.result() for future in futures]
     print("\n" + ", ".join("Moodle %s: %.1fs of ansible-playbook" % (r.sim.state.moodle.key, r.seconds) for r in runners))
 
@@ -162,7 +154,7 @@ def bootstrap_ci(runner):
     assert stat.S_IMODE(os.stat(str(dotenv)).st_mode) == 0o600
     assert dotenv.read_text().splitlines() == ["OTHER=kept", "MOODLE_TOKEN=%s" % token]
     assert [r for r in control(sim, "log")["requests"] if r["write"]] == []
-    runner.assert_no_secret(token)
+    runner.assert_no_secret("bootstrap_ci.yml", token)
     return runner
 
 
@@ -203,13 +195,13 @@ def provision_and_rotate(runner):
     code, output = runner.run("rotate_tokens.yml", "-e", "rotate_filter=^nobody@", *example)
     assert code != 0 and "matches none of the tokens" in output
     assert control(sim, "log")["requests"] == []
-    runner.assert_no_secret(tokens[ci_key], after[ci_key])
+    runner.assert_no_secret("provision_site.yml, rotate_tokens.yml", tokens[ci_key], after[ci_key])
     return runner
 
 
-def test_bootstrap_ci(simulators, tmp_path):
-    on_every_release(simulators, tmp_path, bootstrap_ci)
+def test_bootstrap_ci(fresh_simulators, tmp_path):
+    on_every_release(fresh_simulators, tmp_path, bootstrap_ci)
 
 
-def test_provision_and_rotate(simulators, tmp_path):
-    on_every_release(simulators, tmp_path, provision_and_rotate)
+def test_provision_and_rotate(fresh_simulators, tmp_path):
+    on_every_release(fresh_simulators, tmp_path, provision_and_rotate)

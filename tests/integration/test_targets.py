@@ -4,16 +4,15 @@ time), and checks that no secret the run used or created appears anywhere in the
 
 ``MOODLE_SIM_VERSIONS=4.5`` (comma list) limits the releases, e.g. for a quick local run."""
 
-import json
 import os
 import subprocess
 import sys
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from collection_paths import REPO_ROOT, collection_root
+from secrets_audit import audit, files_under, sim_secrets
 from tests.moodle_sim import Simulator
 
 TARGETS_DIR = os.path.join(REPO_ROOT, "tests", "integration", "targets")
@@ -45,29 +44,10 @@ def simulators(tmp_path_factory):
             sim.stop()
 
 
-def secrets_seen(sim_url):
-    """Every secret value the simulator handed out: sesskeys, session cookies, logintokens, tokens."""
-    with urllib.request.urlopen(sim_url + "/__sim__/state") as answer:
-        state = json.load(answer)
-    found = set()
-
-    def walk(value, key=""):
-        if isinstance(value, dict):
-            for name, item in value.items():
-                walk(item, name)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, key)
-        elif isinstance(value, str) and len(value) >= 8 and any(
-                marker in key.lower() for marker in ("sesskey", "session", "token", "password", "cookie", "key")):
-            found.add(value)
-    walk(state)
-    return found
-
-
 def run_target(target, sim, moodle_root, workdir):
     """ansible-playbook -vvv of one target against one simulator: (return code, output)."""
     workdir.mkdir()
+    (workdir / "files").mkdir()
     env = dict(os.environ)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": collection_root(),
@@ -76,6 +56,7 @@ def run_target(target, sim, moodle_root, workdir):
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_LOCAL_TEMP": str(workdir / "tmp"),
+        "TMPDIR": str(workdir / "files"),        # where the targets' tempfile stores land: searched afterwards
         "MOODLE_URL": sim.url,
         "MOODLE_PASSWORD": ADMIN_PASSWORD,
         "SIM_URL": sim.url,
@@ -103,6 +84,8 @@ def test_target(simulators, target, tmp_path):
                 for sim, (code, output) in results if code != 0]
     assert not failures, "\n\n".join(failures)
     for sim, (_code, output) in results:
-        leaked = [secret for secret in {ADMIN_PASSWORD, TEACHER_PASSWORD} | secrets_seen(sim.url) if secret in output]
-        assert not leaked, "secrets in -vvv output of %s on Moodle %s: %d value(s)" % (
-            target, sim.state.moodle.release, len(leaked))
+        secrets = dict(sim_secrets(sim.url), **{ADMIN_PASSWORD: "password", TEACHER_PASSWORD: "password"})
+        workdir = tmp_path / sim.state.moodle.key
+        leaked = audit("%s on Moodle %s" % (target, sim.state.moodle.key), [output],
+                       files_under(workdir / "files", workdir / "tmp", os.environ.get("MOODLEOPS_SESSION_DIR")), secrets)
+        assert not leaked, "secrets of %s on Moodle %s: %s" % (target, sim.state.moodle.release, leaked)
