@@ -39,10 +39,12 @@ def handle(sim, method, path, body):
                 sim.cas.reset()
             return _json({"ok": True, "state": state.kind})
         if path == "/__sim__/fault" and method == "POST":
+            from .server import FAULT_MODES
             mode = req.get("mode", "none")
-            if mode not in ("error500", "slow", "drop", "unexpected", "none"):
+            if mode not in FAULT_MODES + ("none",):
                 return _json({"error": "unknown mode %r" % mode}, 400)
-            sim.set_fault(mode, req.get("count", 1), req.get("delay", 0), req.get("path_prefix", "/"))
+            sim.set_fault(mode, req.get("count", 1), req.get("delay", 0), req.get("path_prefix", "/"),
+                          after_write=bool(req.get("after_write")), method=req.get("method"))
             return _json({"ok": True})
         if path == "/__sim__/cfg" and method == "POST":
             if "force" in req:          # extension: hard-set in config.php ($CFG->x / forced_plugin_settings)
@@ -90,6 +92,9 @@ def handle(sim, method, path, body):
                 for name, on in req.items():
                     state.php_extensions[str(name)] = bool(on)
             return _json({"ok": True, "php_extensions": state.php_extensions})
+        if path == "/__sim__/capacity" and method == "POST":     # the server-time model (capacity.py)
+            from . import capacity
+            return _json(capacity.configure(sim, req))
         if path == "/__sim__/debug" and method == "POST":
             with state.lock:
                 state.debug = bool(req.get("on", True))

@@ -6,7 +6,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control
+from . import capacity, control
 from .html import page
 from .response import Response
 from .state import SiteState
@@ -113,6 +113,54 @@ def error500_response(ctx):
     return page(ctx, "Error | lab", main, status=500, bodyid="page-error")
 
 
+def nginx_error_response(status, reason):
+    """What nginx itself answers when PHP-FPM is down (502) or a limit/upstream rule refuses (503): no Moodle
+    page, no cookies; not the maintenance page (that one says "Moodle under maintenance")."""
+    body = ("<html>\r\n<head><title>%(s)d %(r)s</title></head>\r\n<body>\r\n<center><h1>%(s)d %(r)s</h1></center>"
+            "\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n" % dict(s=status, r=reason))
+    return Response(status, body, content_type="text/html", reason=reason)
+
+
+def notfound_html_response(ctx):
+    """A Moodle fatal error page (print_error / moodle_exception: HTTP 404, p.errormessage, "Continue") where the
+    client expected a form: what a missing record or a broken plugin serves."""
+    from .html import error_page
+    return error_page(ctx, "Can't find data record in database.", "invalidrecordunknown")
+
+
+def kill_all_sessions(state):
+    """Every session ends at once (an admin's "log out all users", a purged session store): the next request of a
+    logged-in client carries a cookie Moodle no longer knows, and admin pages answer 303 to login/index.php."""
+    dead = getattr(state, "dead_sids", None)
+    for sid in list(state.sessions):
+        if dead is not None:
+            dead.add(sid)
+        state.destroy_session(sid)
+
+
+FAULT_MODES = ("error500", "error502", "error503", "slow", "drop", "unexpected", "notfound_html", "kill_sessions")
+
+
+def fault_response(fault, ctx):
+    """The answer a fault gives instead of Moodle's, or None when Moodle answers (slow, kill_sessions)."""
+    mode = fault["mode"]
+    if mode == "error500":
+        return error500_response(ctx)
+    if mode == "error502":
+        return nginx_error_response(502, "Bad Gateway")
+    if mode == "error503":
+        return nginx_error_response(503, "Service Temporarily Unavailable")
+    if mode == "unexpected":
+        return unexpected_page_response(ctx)
+    if mode == "notfound_html":
+        return notfound_html_response(ctx)
+    if mode == "kill_sessions":
+        kill_all_sessions(ctx.state)
+        ctx.session = None
+        ctx.user = None
+    return None
+
+
 def unexpected_page_response(ctx):
     """A normal-looking Moodle page (logged in, M.cfg, footer) without the content the client came for: what a
     theme, a plugin or a Moodle release the collection was not written for may serve."""
@@ -150,7 +198,8 @@ class Handler(BaseHTTPRequestHandler):
             resp = control.handle(sim, method, path, body)
             self._send(resp, method)
             return
-        fault = sim.take_fault(path)
+        capacity.serve(sim)     # the server-time model (off unless POST /__sim__/capacity), outside the state lock
+        fault = sim.take_fault(path, method, parts.query)
         if fault is not None and fault["mode"] == "drop":
             sim.log(RequestRecord(method, path, parts.query, [], 0, False))
             self.close_connection = True
@@ -159,21 +208,26 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        if fault is not None and fault["mode"] == "slow":
-            time.sleep(float(fault.get("delay") or 1))
         with sim.state.lock:
             ctx = Ctx(sim, method if method != "HEAD" else "GET", path, parts.query, self.headers, body,
                       self.client_address[0])
-            if fault is not None and fault["mode"] == "error500":
-                resp = error500_response(ctx)
-            elif fault is not None and fault["mode"] == "unexpected":
-                resp = unexpected_page_response(ctx)
-            else:
+            resp = fault_response(fault, ctx) if fault is not None else None
+            if resp is None:
                 resp = sim.dispatch(ctx)
             for c in ctx.set_cookies:
                 _insert_cookie(resp, c)
             sim.log(RequestRecord(method, path, parts.query, [k for k, _unused in ctx.form_pairs], resp.status,
                                   bool(ctx.write)))
+            if ctx.write:
+                sim.arm_fault_after_write()
+        if fault is not None and fault["mode"] == "slow":
+            # Moodle did the work; the answer comes late (a client with a shorter timeout has given up)
+            time.sleep(float(fault.get("delay") or 1))
+            try:
+                self._send(resp, method)
+            except OSError:
+                self.close_connection = True
+            return
         self._send(resp, method)
 
     def _send(self, resp, method):
@@ -206,9 +260,10 @@ class _Server(ThreadingHTTPServer):
 class Simulator(object):
     """A running simulated Moodle site. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, state="fresh", port=0, host="127.0.0.1", moodle=None):
+    def __init__(self, state="fresh", port=0, host="127.0.0.1", moodle=None, tls=None):
         self.host = host
         self.port = port
+        self.tls = tls      # (certfile, keyfile): serve HTTPS (wwwroot https://...); the CAS server stays HTTP
         self.state = SiteState(state, moodle=moodle)    # moodle: "4.5" (default) or "5.1", see versions.py
         self._log = []
         self._log_lock = threading.Lock()
@@ -223,11 +278,7 @@ class Simulator(object):
 
     # ------------------------------------------------------------------ lifecycle
     def start(self):
-        self._httpd = _Server((self.host, self.port), Handler)
-        self._httpd.sim = self
-        self.port = self._httpd.server_address[1]
-        self.state.wwwroot = "http://%s:%d" % (self.host, self.port)
-        self._start_cas()
+        self._listen()
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="moodle-sim", daemon=True)
         self._thread.start()
         return self
@@ -243,12 +294,18 @@ class Simulator(object):
             self._httpd.server_close()
             self._httpd = None
 
-    def serve_forever(self):
+    def _listen(self):
         self._httpd = _Server((self.host, self.port), Handler)
         self._httpd.sim = self
         self.port = self._httpd.server_address[1]
-        self.state.wwwroot = "http://%s:%d" % (self.host, self.port)
+        if self.tls:
+            from .tls import serve_tls
+            serve_tls(self._httpd, *self.tls)
+        self.state.wwwroot = "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
         self._start_cas()
+
+    def serve_forever(self):
+        self._listen()
         try:
             self._httpd.serve_forever()
         finally:
@@ -280,18 +337,35 @@ class Simulator(object):
             self._log = []
 
     # ------------------------------------------------------------------ faults
-    def set_fault(self, mode, count=1, delay=0, path_prefix="/"):
+    def set_fault(self, mode, count=1, delay=0, path_prefix="/", after_write=False, method=None):
+        """The next ``count`` requests under ``path_prefix`` (and of ``method``, when given) fail as ``mode``
+        (FAULT_MODES); with ``after_write`` the fault arms only once a request that writes has been answered (so it
+        hits the read-back)."""
         with self._fault_lock:
             if mode in (None, "none") or int(count) <= 0:
                 self._fault = None
+            elif mode not in FAULT_MODES:
+                raise ValueError("unknown fault mode %r" % mode)
             else:
                 self._fault = dict(mode=mode, count=int(count), delay=float(delay or 0),
-                                   path_prefix=path_prefix or "/")
+                                   path_prefix=path_prefix or "/", armed=not after_write,
+                                   method=(method or "").upper() or None)
 
-    def take_fault(self, path):
+    def arm_fault_after_write(self):
+        with self._fault_lock:
+            if self._fault is not None:
+                self._fault["armed"] = True
+
+    def take_fault(self, path, method=None, query=""):
+        """The fault for this request, if any (``path_prefix`` with a "?" matches the query string too)."""
         with self._fault_lock:
             f = self._fault
-            if not f or not path.startswith(f["path_prefix"]):
+            if not f or not f["armed"]:
+                return None
+            target = path + "?" + query if "?" in f["path_prefix"] else path
+            if not target.startswith(f["path_prefix"]):
+                return None
+            if f["method"] and method and f["method"] != method:
                 return None
             f["count"] -= 1
             if f["count"] <= 0:

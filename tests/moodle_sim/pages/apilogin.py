@@ -149,20 +149,18 @@ def m_createUser(ctx, post):
         raise _fail("Required fields were missing for creating the user: " + ", ".join(missing))
     pdata = dict((k, php_string(v)) for k, v in given.items()
                  if k not in ("id", "password", "secret") and k in FIELD_DEFAULTS)
-    found = []
     matches = []
-    for uid in sorted(state.users):
-        u = state.users[uid]
-        hit = u["username"] == pdata["username"] or u["email"] == pdata["email"] or \
-            (pdata.get("idnumber") and u.get("idnumber") == pdata["idnumber"])
-        if hit:
-            found.append(u)
-            if pdata["username"] == u["username"]:
-                matches.append("username")
-            if pdata["email"] == u["email"]:
-                matches.append("email")
-            if pdata.get("idnumber"):
-                matches.append("idnumber")    # the plugin assigns instead of comparing here
+    username, email, idnumber = pdata["username"], pdata["email"], pdata.get("idnumber")
+    found = sorted((u for u in state.users.values()        # one pass without sorting 10,000 ids for every creation
+                    if u["username"] == username or u["email"] == email or (idnumber and u.get("idnumber") == idnumber)),
+                   key=lambda u: u["id"])
+    for u in found:
+        if username == u["username"]:
+            matches.append("username")
+        if email == u["email"]:
+            matches.append("email")
+        if idnumber:
+            matches.append("idnumber")    # the plugin assigns instead of comparing here
     if found:
         raise _fail("%s found with the same %s." % ("Other users were" if len(found) > 1 else "Another user was",
                                                     _andlist(matches)))

@@ -314,12 +314,13 @@ def _capability_table(ctx, caps, mode):
 
 def _validate(state, data, roleid):
     errors = {}
+    # Moodle's core_role strings: errorbadroleshortname (recorded), errorexistsroleshortname, errorexistsrolename.
     if not data["shortname"]:
-        errors["shortname"] = "Role short name can not be empty."
+        errors["shortname"] = "Incorrect role short name"
     elif any(r["shortname"] == data["shortname"] and r["id"] != roleid for r in state.roles.values()):
-        errors["shortname"] = "Short name is already in use."
-    elif any(data["name"] and r["name"] == data["name"] and r["id"] != roleid for r in state.roles.values()):
-        errors["name"] = "Full name is already in use."
+        errors["shortname"] = "Role name already exists"
+    if any(data["name"] and r["name"] == data["name"] and r["id"] != roleid for r in state.roles.values()):
+        errors["name"] = "Role name already exists"
     return errors
 
 

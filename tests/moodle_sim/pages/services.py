@@ -165,9 +165,9 @@ def service_php(ctx):
                 if service and other["id"] == service["id"]:
                     continue
                 if other["name"] == name:
-                    errors["name"] = "Name already used for another service"
+                    errors["name"] = "This name is already in use by another service"  # webservice:nameexists
                 if shortname and other["shortname"] == shortname:
-                    errors["shortname"] = "The short name is already used by another service (%s)" % other["name"]
+                    errors["shortname"] = "Short name is already used for another service (%s)" % other["name"]
             if errors:
                 return _service_page(ctx, service_form(ctx, service, data, errors))
             flags = {}
