@@ -15,6 +15,8 @@ options:
       - The Moodle site's address, exactly as its C($CFG->wwwroot) (scheme, host, port and path).
       - Moodle redirects every request to its wwwroot; when O(url) differs the module fails and names the
         canonical address instead of letting a form POST turn into a GET.
+      - It needs the scheme C(http://) or C(https://) and a host; a trailing slash is fine. The module fails
+        before any request when O(url) names a page (C(.php)) or holds a C(?query) or C(#fragment).
       - Falls back to the E(MOODLE_URL) environment variable.
       - Required for HTTP access; not needed by modules that have the option C(transport) when it is C(cli).
     type: str
@@ -59,6 +61,8 @@ options:
   validate_certs:
     description:
       - Verify the site's TLS certificate. Turn off only for test sites. Falls back to E(MOODLE_VALIDATE_CERTS).
+      - Given as V(true) in the task with an C(http://) O(url), the module fails (plain HTTP has no certificate to
+        verify). The default and E(MOODLE_VALIDATE_CERTS) (which the AWX credential type always sets) do not fail.
     type: bool
     default: true
   ca_path:
@@ -67,7 +71,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Seconds to wait for each HTTP answer (at least 1).
     type: int
     default: 30
   retries:
@@ -76,6 +80,23 @@ options:
         HTTP 502, 503 or 504, with exponential backoff. Writes are never repeated.
     type: int
     default: 3
+  session_cache:
+    description:
+      - Keep the logged-in session (O(auth_method=password) or V(cas)) between tasks, so that a play logs in once
+        per site and user instead of once per task. Falls back to E(MOODLE_SESSION_CACHE).
+      - The session (its cookies and sesskey, never the password) is kept in one file of mode 0600 per site,
+        user, auth method and password, in a directory of mode 0700 on the host that runs the module
+        (C(~/.ansible/moodleops.auth/sessions), or E(MOODLEOPS_SESSION_DIR)). The file name is a hash over the
+        URL, O(username), O(auth_method), O(cas_url) and a PBKDF2 hash of O(password), so that another user, or a
+        changed or wrong password, never reuses the session.
+      - An entry unused for 30 minutes, or older than 8 hours, is not used. A session Moodle no longer accepts
+        (a redirect to the login page, an C(invalidsesskey) or C(servicerequireslogin) answer) is dropped and
+        the task logs in again once. A form POST Moodle refused that way is then sent again once, with the new
+        sesskey; this is safe because Moodle checks the session before a page changes anything.
+      - A cached session is not logged out at the end of the task; it ends with Moodle's C(sessiontimeout).
+        Turn caching off with V(false); each task then logs in and logs out, as before.
+    type: bool
+    default: true
 notes:
   - Put the connection options once under C(module_defaults) with C(group/moodleops.auth.moodle).
   - Results carry C(debug.http_requests) and C(debug.http_writes), the number of HTTP requests the task made

@@ -26,6 +26,7 @@ CONNECTION_ARGSPEC = dict(
     ca_path=dict(type="path", fallback=(env_fallback, ["MOODLE_CA_PATH"])),
     timeout=dict(type="int", default=30),
     retries=dict(type="int", default=3),
+    session_cache=dict(type="bool", default=True, fallback=(env_fallback, ["MOODLE_SESSION_CACHE"])),
 )
 
 TRANSPORT_ARGSPEC = dict(

@@ -8,13 +8,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
+import time
 
 try:
     from urllib.parse import urlsplit
 except ImportError:  # pragma: no cover
     from urlparse import urlsplit
 
-from ansible_collections.moodleops.auth.plugins.module_utils.auth import LOGIN_PATH, auth_method_for
+from ansible_collections.moodleops.auth.plugins.module_utils.auth import LOGIN_PATH, SessionInfo, auth_method_for
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
     NotMoodleError,
@@ -27,11 +29,14 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import HttpTransport
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
 from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
+from ansible_collections.moodleops.auth.plugins.module_utils.session_cache import SessionCache, cache_key
 
 from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, release_branch
 
 REST_PATH = "webservice/rest/server.php"
 AJAX_PATH = "lib/ajax/service.php"
+# the docs link of Moodle's error page for a sesskey it does not accept (checked before the page does anything)
+_INVALID_SESSKEY_PAGE = re.compile(r"/en/error/[a-z_]+/invalidsesskey\b")
 
 
 class MoodleClient:
@@ -47,6 +52,14 @@ class MoodleClient:
             retries=options.get("retries") if options.get("retries") is not None else 3)
         self._session = None
         self._release = None
+        self._pages = {}            # pages read since this client last wrote: (path, params) -> (read at, Page)
+        self._cache = None          # the SessionCache entry of this site/user/password, once the session is opened
+        self._cache_created = None
+
+    @property
+    def caches_session(self):
+        """Whether sessions are kept between tasks (option session_cache, for auth methods that log in)."""
+        return bool(self.options.get("session_cache")) and self.auth.has_session
 
     @property
     def base_url(self):
@@ -60,13 +73,62 @@ class MoodleClient:
     def session(self):
         if self._session is None:
             self.auth.validate()
-            self._session = self.auth.login(self)
+            if self.caches_session and self._cache is None:
+                self._cache = SessionCache(cache_key(self.base_url, self.options.get("username"), self.auth.name,
+                                                     self.options.get("password"), self.options.get("cas_url")))
+            entry = self._cache.load() if self._cache is not None else None
+            if entry:
+                self._session = self._restore(entry)
+            else:
+                self._session = self.auth.login(self)
+                self._cache_created = None
+                self._remember()
             self.redact.add(self._session.sesskey)
-            for cookie in self.transport.session.cookies:
+            for cookie in self._cookie_jar():
                 self.redact.add(cookie.value)
             if self._session.release:
                 self._release = self._session.release
         return self._session
+
+    def _restore(self, entry):
+        """The cached session: its cookies into the jar, no request."""
+        for cookie in entry["cookies"]:
+            self.redact.add(cookie.get("value"))
+            self._cookie_jar().set(cookie["name"], cookie["value"], domain=cookie.get("domain"),
+                                   path=cookie.get("path") or "/", secure=bool(cookie.get("secure")))
+        self._cache_created = entry.get("created")
+        return SessionInfo(int(entry.get("user_id") or 0), entry["sesskey"], entry.get("release"))
+
+    def _cookie_jar(self):
+        """The transport's cookies (requests' jar; none for a transport without cookies, as in tests' stubs)."""
+        session = getattr(self.transport, "session", None)
+        return session.cookies if session is not None else []
+
+    def _site_cookies(self):
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        found = []
+        for cookie in self._cookie_jar():
+            domain = (cookie.domain or "").lstrip(".").lower()
+            if domain in (host, host + ".local") or host.endswith("." + domain):
+                found.append({"name": cookie.name, "value": cookie.value, "domain": cookie.domain,
+                              "path": cookie.path, "secure": bool(cookie.secure)})
+        return found
+
+    def _remember(self):
+        """Put the session into the cache (with its current sesskey), when sessions are cached."""
+        if self._cache is None or self._session is None:
+            return
+        self._cache.save(self._site_cookies(), self._session.sesskey, self._session.user_id,
+                         release=self._release or self._session.release, created=self._cache_created)
+
+    def _start_over(self):
+        """The session is dead (Moodle sent it to the login page or refused its sesskey): drop it and its cache
+        entry, log in again."""
+        if self._cache is not None:
+            self._cache.drop()
+        self._cookie_jar().clear()
+        self._session = None
+        return self.session()
 
     @property
     def sesskey(self):
@@ -98,8 +160,11 @@ class MoodleClient:
     # -- pages ---------------------------------------------------------------------------------------------
     def get(self, path, params=None, write=False, follow=True):
         """GET a page of the logged-in session, following Moodle's redirects inside the site (unless
-        ``follow`` is false). A redirect to the login page means the session is gone: log in again once."""
+        ``follow`` is false). A redirect to the login page means the session is gone: log in again once and repeat
+        the request (with the new sesskey): Moodle's require_login() runs before a page does anything."""
         self.session()
+        if write:
+            self.forget_pages()
         for attempt in (1, 2):
             response = self.transport.request("GET", path, params=params, write=write)
             if follow:
@@ -108,10 +173,9 @@ class MoodleClient:
                 self.transport.check_redirect_target(response)
             if not self._is_login_page(response):
                 return response
-            if attempt == 2 or write:
+            if attempt == 2:
                 break
-            self._session = None
-            self.session()
+            params = with_sesskey(params, self._start_over().sesskey)
         raise SessionLostError(
             "Moodle sent the logged-in session back to the login page for %s." % path.split("?")[0],
             hint="Another login of the same account may have ended this session (limitconcurrentlogins), "
@@ -135,14 +199,28 @@ class MoodleClient:
         return response.is_redirect and self._points_to_login(response.location)
 
     def page(self, path, params=None, write=False):
-        """GET and parse a page; HTML error pages become PageError."""
+        """GET and parse a page; HTML error pages become PageError. A page read since this client's last write is
+        read once (moodle_site converges many objects on the same lists)."""
+        key = None if write else page_key(path, params)
+        if key in self._pages:
+            return self._pages[key][1]
+        read_at = time.time()
         response = self.get(path, params=params, write=write)
         page = Page(response.text)
         if response.status != 200:
             message = "; ".join(page.error_messages) or "no error message"
             raise PageError(message, "/" + path.split("?")[0].lstrip("/"), response.status)
         self._note_page(page)
+        if key is not None:
+            self._pages[key] = (read_at, page)
         return page
+
+    def forget_pages(self, read_before=None):
+        """Read pages again: all of them, or those read before ``read_before`` (a time.time())."""
+        if read_before is None:
+            self._pages = {}
+        else:
+            self._pages = dict((key, item) for key, item in self._pages.items() if item[0] > read_before)
 
     def unexpected(self, path, expected, page=None, found=None):
         """The error for a page that lacks what the client came for: where, what was expected, what was found."""
@@ -165,12 +243,26 @@ class MoodleClient:
             raise self.unexpected(path, what or "an element with id %s" % element_id, page)
 
     def post(self, path, data, params=None, write=True):
-        """POST a form of the logged-in session. Not followed, not retried: the caller reads the answer."""
+        """POST a form of the logged-in session. Not followed: the caller reads the answer. Repeated once, with
+        the new sesskey, only when Moodle refused the session itself (a redirect to the login page, or the
+        invalidsesskey error page): it checks both before the page does anything, so nothing was written."""
         self.session()
-        response = self.transport.request("POST", path, params=params, data=data, write=write)
-        if response.is_redirect:
-            self.transport.check_redirect_target(response)
+        self.forget_pages()
+        for attempt in (1, 2):
+            response = self.transport.request("POST", path, params=params, data=data, write=write)
+            if response.is_redirect:
+                self.transport.check_redirect_target(response)
+            if attempt == 2 or not self._session_refused(response):
+                return response
+            sesskey = self._start_over().sesskey
+            data, params = with_sesskey(data, sesskey), with_sesskey(params, sesskey)
         return response
+
+    def _session_refused(self, response):
+        if self._is_login_page(response):
+            return True
+        return not response.is_redirect and response.status != 200 and \
+            _INVALID_SESSKEY_PAGE.search(response.text) is not None
 
     def logout(self):
         if self._session is None:
@@ -181,11 +273,24 @@ class MoodleClient:
             self._session = None
 
     def close(self):
+        """A cached session stays logged in for the next task (its cache entry notes the use and the current
+        sesskey), unless another run of the same key replaced it meanwhile; otherwise log out."""
         try:
-            self.logout()
+            if self._cache is not None and self._session is not None and self._still_cached():
+                self._remember()
+            else:
+                self.logout()
         except Exception:  # logging out is a courtesy; the work is done
             pass
         self.transport.close()
+
+    def _still_cached(self):
+        """False when a task running at the same time cached its own session over this one (then log out)."""
+        entry = self._cache.load()
+        if entry is None:
+            return True
+        ours = dict((cookie["name"], cookie["value"]) for cookie in self._site_cookies())
+        return dict((cookie["name"], cookie["value"]) for cookie in entry["cookies"]) == ours
 
     # -- web services ----------------------------------------------------------------------------------------
     def rest(self, function, params=None, token=None, read_only=False):
@@ -197,6 +302,8 @@ class MoodleClient:
         self.redact.add(token)
         data = [("wstoken", token), ("wsfunction", function), ("moodlewsrestformat", "json")]
         data.extend(flatten_params(params or {}))
+        if not read_only:
+            self.forget_pages()
         response = self.transport.request("POST", REST_PATH, data=data, idempotent=read_only)
         if response.status == 403:
             raise WebServicesDisabledError(
@@ -215,6 +322,8 @@ class MoodleClient:
 
     def ajax(self, methodname, args=None, read_only=False):
         """Call an AJAX-enabled function with the logged-in session."""
+        if not read_only:
+            self.forget_pages()
         for attempt in (1, 2):
             body = json.dumps([{"index": 0, "methodname": methodname, "args": args or {}}], separators=(",", ":"))
             response = self.transport.request(
@@ -234,10 +343,24 @@ class MoodleClient:
             exception = result.get("exception") or {}
             error = web_service_error(exception.get("errorcode"), exception.get("message"), None, methodname, via="AJAX")
             if isinstance(error, SessionLostError) and attempt == 1:
-                self._session = None
+                self._start_over()
                 continue
             raise error
         raise SessionLostError("The AJAX session could not be restored for %s." % methodname)
+
+
+def page_key(path, params):
+    items = params.items() if isinstance(params, dict) else (params or ())
+    return path, tuple(sorted((str(name), str(value)) for name, value in items))
+
+
+def with_sesskey(fields, sesskey):
+    """``fields`` (form data or query parameters) with their sesskey, if any, replaced by ``sesskey``."""
+    if isinstance(fields, dict):
+        return dict(fields, sesskey=sesskey) if "sesskey" in fields else fields
+    if isinstance(fields, (list, tuple)):
+        return [(name, sesskey if name == "sesskey" else value) for name, value in fields]
+    return fields
 
 
 def describe_page(page):

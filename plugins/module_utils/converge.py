@@ -12,6 +12,8 @@ hands it to :func:`converge` (through :meth:`MoodleModule.converge`). The runner
 * check mode: nothing is applied, ``changed`` and ``changes`` say what would happen;
 * ``changed`` (``True`` exactly when ``changes`` is not empty), ``changes`` and ``diff`` (before/after, only with
   ``--diff`` and only when something changed);
+* the controller-side lock of the object (``Resource.lock_name``, module_utils.locks, docs/concurrency.md), held
+  from ``read`` to the end of ``verify`` when not in check mode, so that tasks changing one object take turns;
 * that no secret the run knows (passwords, tokens, setting values marked secret) appears in ``changes`` or
   ``diff``, even one the module returns on purpose (``MoodleModule.reveal``).
 
@@ -23,7 +25,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import WriteNotAppliedError
+from ansible_collections.moodleops.auth.plugins.module_utils.locks import last_change, note_change, object_lock
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor, redact_structure
 
 IGNORED_KEYS = ("id",)
@@ -85,6 +90,11 @@ class Resource:
         self.params = moodle.params
 
     # -- the protocol ------------------------------------------------------------------------------------------
+    def lock_name(self):
+        """(kind, name) of the object this run changes, e.g. ("role", "ws_ci"): the runner holds its controller-side
+        lock from read to verify, so concurrent runs on one site take turns. None (the default): no lock."""
+        return None
+
     def read(self):
         """The current state (a dict), or None when the resource does not exist. Reads only."""
         raise NotImplementedError
@@ -126,8 +136,46 @@ class Resource:
         return plan.before or {}, plan.after or {}
 
 
+def site_of(moodle):
+    """What identifies the site in lock names: its URL, or its Moodle directory for transport: cli."""
+    params = moodle.params
+    return (params.get("url") or "").rstrip("/") or "file://%s" % (params.get("moodle_root") or "")
+
+
+@contextlib.contextmanager
+def no_lock():
+    yield None
+
+
+def lock_for(moodle, resource):
+    """The object lock the run holds, or none: check mode writes nothing and takes no lock."""
+    name = None if moodle.check_mode else resource.lock_name()
+    if name is None:
+        return no_lock()
+    return object_lock(site_of(moodle), name[0], name[1])
+
+
 def converge(moodle, resource):
     """Run ``resource`` through the protocol on ``moodle`` (a MoodleModule) and return the result dict."""
+    with lock_for(moodle, resource) as lock_file:
+        if lock_file is not None:
+            forget_reads_before(moodle, last_change(lock_file))
+        plan = converge_plan(moodle, resource)
+        if lock_file is not None and plan.applied:
+            note_change(lock_file)
+    return result_of(moodle, resource, plan)
+
+
+def forget_reads_before(moodle, moment):
+    """Pages this run read before another run changed the object are stale (moodle_site converges many objects on
+    pages it reads once)."""
+    client = getattr(moodle, "_client", None)
+    if client is not None:
+        client.forget_pages(read_before=moment)
+
+
+def converge_plan(moodle, resource):
+    """read -> desired -> check -> describe -> apply -> verify; the plan after."""
     before = resource.read()
     after = resource.desired(before)
     resource.check(before, after)
@@ -136,6 +184,10 @@ def converge(moodle, resource):
         resource.apply(plan)
         plan.after = resource.verify(plan)
         plan.applied = True
+    return plan
+
+
+def result_of(moodle, resource, plan):
     result = resource.result(plan)
     # Secrets the run knows stay out of changes and diff, including the ones the module returns on purpose.
     known = Redactor(moodle.redact.secrets, patterns=False)

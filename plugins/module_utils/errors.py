@@ -26,6 +26,15 @@ class MoodleError(Exception):
         return text
 
 
+class PartialFailure(MoodleError):
+    """Some items of a task failed, others were done: ``result`` (what was done, item by item) goes with the
+    failure (moodle_apilogin_user with users)."""
+
+    def __init__(self, message, result):
+        super(PartialFailure, self).__init__(message)
+        self.result = result
+
+
 class MoodleConnectionError(MoodleError):
     """The site could not be reached (DNS, refused, TLS, timeout)."""
 
@@ -143,7 +152,15 @@ class PageError(MoodleError):
     """An HTML error page (Moodle serves fatal errors as HTTP 404 with p.errormessage)."""
 
     def __init__(self, message, path, status):
-        super(PageError, self).__init__("Moodle answered %s with HTTP %s: %s" % (path, status, message))
+        if (status or 0) >= 500:
+            hint = ("Moodle failed while showing the page: retry; if it persists, Moodle's error log (or debugging, "
+                    "on a test site) names the cause.")
+        else:
+            hint = ("That is Moodle's own error: open the page in a browser as the same account, fix what it names "
+                    "(a missing record, a permission, a broken plugin), then re-run the task.")
+        page_message = message.rstrip(".")
+        super(PageError, self).__init__("Moodle answered %s with HTTP %s: %s." % (path, status, page_message),
+                                        hint=hint)
         self.page_message = message
         self.path = path
         self.status = status

@@ -9,13 +9,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 import traceback
 
 try:
+    from html import unescape
     from urllib.parse import urljoin, urlsplit
 except ImportError:  # pragma: no cover
+    from HTMLParser import HTMLParser
     from urlparse import urljoin, urlsplit
+    unescape = HTMLParser().unescape
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     MaintenanceModeError,
@@ -31,6 +35,9 @@ except ImportError:  # pragma: no cover - exercised by the missing-library messa
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 RETRY_STATUSES = (502, 503, 504)
+# Moodle's fatal error page (print_error, default exception handler): what failed, in its own words
+ERROR_MESSAGE = re.compile(r'<p class="errormessage">(.*?)</p>', re.S)
+RERUN_HINT = "Re-run the task: it reads the site first and finishes what is missing without doing anything twice."
 USER_AGENT = "moodleops.auth (Ansible collection; +https://galaxy.ansible.com/moodleops/auth)"
 
 
@@ -139,14 +146,48 @@ class HttpTransport:
             if response.status in RETRY_STATUSES and idempotent and attempt + 1 < attempts:
                 last_error = None
                 continue
+            if response.status in RETRY_STATUSES or (write and response.status >= 500 and response.body.strip()):
+                raise self._server_error(response, answer.reason, write, attempt + 1)
             return response
-        raise self._connection_error(last_error, method, path)
+        raise self._connection_error(last_error, method, path, write)
 
     @staticmethod
     def _retriable_error(error):
+        """A network failure that may pass; a certificate that does not verify will not (SSLError is a
+        ConnectionError for requests)."""
+        if isinstance(error, requests.exceptions.SSLError):
+            return False
         return isinstance(error, (requests.exceptions.ConnectionError, requests.exceptions.Timeout))
 
-    def _connection_error(self, error, method, path):
+    def _after_failure(self, write, otherwise, slow=False):
+        """What to do after a request failed: a write (or a read after writes) may have left a change behind."""
+        rerun = RERUN_HINT + (" Raise timeout if the site is just slow." if slow else "")
+        if write:
+            return "Moodle may or may not have made this change. " + rerun
+        if self.write_count:
+            return "This task had already sent %d change(s) to Moodle, so the site may be half-way. %s" % (
+                self.write_count, rerun)
+        return otherwise
+
+    def _server_error(self, response, reason, write, attempts):
+        """A 502/503/504 from the web server in front of Moodle (after the retries of a read), or a Moodle error
+        page answering a write: never a page to parse as if Moodle had answered the request."""
+        where = "%s %s" % (response.method, response.path.split("?")[0])
+        status = ("HTTP %s %s" % (response.status, reason or "")).strip()
+        tries = " (%d attempts)" % attempts if attempts > 1 else ""
+        if response.status in RETRY_STATUSES:
+            message = ("%s answered %s with %s%s: the web server in front of Moodle could not get an answer from "
+                       "Moodle (PHP overloaded, restarting or down)." % (self.base_url, where, status, tries))
+            logs = "the web server's and PHP's logs"
+        else:
+            found = ERROR_MESSAGE.search(response.text)
+            detail = " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split()) if found else "no message"
+            message = "Moodle failed while handling %s with %s: %s." % (where, status, self.redact(detail))
+            logs = "Moodle's error log (or debugging, on a test site)"
+        hint = self._after_failure(write, "Retry when the site answers again.")
+        return MoodleConnectionError(message, hint="%s If it persists, check %s." % (hint, logs))
+
+    def _connection_error(self, error, method, path, write=False):
         where = "%s %s" % (method, self.redact(self.url_for(path).split("?")[0]))
         text = self.redact(str(error))
         if isinstance(error, requests.exceptions.SSLError):
@@ -157,21 +198,23 @@ class HttpTransport:
                               requests.exceptions.Timeout)):
             return MoodleConnectionError(
                 "No answer within %s s for %s." % (self.timeout, where),
-                hint="Check that url is reachable from where the task runs, or raise timeout.")
+                hint=self._after_failure(write, "Check that url is reachable from where the task runs, or raise "
+                                                "timeout.", slow=True))
         if isinstance(error, requests.exceptions.ConnectionError):
             lowered = text.lower()
             if "name or service not known" in lowered or "nodename nor servname" in lowered or \
                     "failed to resolve" in lowered or "name resolution" in lowered or "getaddrinfo" in lowered:
-                reason = "the host name does not resolve"
+                reason = "the host name does not resolve (%s)" % text
             elif "refused" in lowered:
-                reason = "the connection was refused (nothing listens on that host and port)"
+                reason = "the connection was refused (nothing listens on that host and port) (%s)" % text
             elif "remotedisconnected" in lowered or "connection aborted" in lowered or "reset" in lowered:
-                reason = "the server closed the connection without answering"
+                reason = "the server closed the connection without answering %s" % where
             else:
-                reason = "the connection failed"
+                reason = "the connection failed (%s)" % text
             return MoodleConnectionError(
-                "Cannot reach Moodle at %s: %s (%s)." % (self.base_url, reason, text),
-                hint="Check url (scheme, host, port) and the network path from where the task runs.")
+                "Cannot reach Moodle at %s: %s." % (self.base_url, reason),
+                hint=self._after_failure(write, "Check url (scheme, host, port) and the network path from where the "
+                                                "task runs."))
         return MoodleConnectionError("Request %s failed: %s" % (where, text))
 
     def check_redirect_target(self, response):

@@ -2,7 +2,11 @@
 # Copyright: moodleops.auth contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The token store: a JSON file (mode 0600) keeping the token values Moodle shows only once.
-Keyed by site URL, user, service and token name."""
+Keyed by site URL, user, service and token name.
+
+Many tasks may write one store at once (forks, hosts delegating to one controller): ``put`` and ``drop`` hold an
+flock on the sibling ``<store>.lock`` (0600), re-read the file inside the lock, change only their key and replace the
+file atomically (temporary file + rename). Reads take no lock: a rename never shows a half-written file."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,6 +17,7 @@ import os
 import tempfile
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
+from ansible_collections.moodleops.auth.plugins.module_utils.locks import file_lock
 
 DEFAULT_PATH = "~/.ansible/moodleops.auth/tokens.json"
 
@@ -29,16 +34,18 @@ class TokenStore:
     @property
     def entries(self):
         if self._entries is None:
-            if not os.path.exists(self.path):
-                self._entries = {}
-            else:
-                try:
-                    with open(self.path) as handle:
-                        self._entries = json.load(handle).get("tokens", {})
-                except (IOError, OSError, ValueError) as error:
-                    raise InvalidInputError("token_store %s cannot be read: %s." % (self.path, error),
-                                            hint="Fix or remove the file (it holds JSON written by moodle_token).")
+            self._entries = self._load()
         return self._entries
+
+    def _load(self):
+        if not os.path.exists(self.path):
+            return {}
+        try:
+            with open(self.path) as handle:
+                return json.load(handle).get("tokens", {})
+        except (IOError, OSError, ValueError) as error:
+            raise InvalidInputError("token_store %s cannot be read: %s." % (self.path, error),
+                                    hint="Fix or remove the file (it holds JSON written by moodle_token).")
 
     def get(self, key):
         return self.entries.get(key)
@@ -47,23 +54,32 @@ class TokenStore:
         return [entry.get("token") for entry in self.entries.values() if entry.get("token")]
 
     def put(self, key, entry):
-        self.entries[key] = entry
-        self._write()
+        self._update(key, entry)
 
     def drop(self, key):
-        if key in self.entries:
-            del self.entries[key]
-            self._write()
+        self._update(key, None)
 
-    def _write(self):
+    def _update(self, key, entry):
+        """Set (or, for None, remove) one key: under the store's lock, on what the file holds now."""
+        with file_lock(self.path + ".lock", what="token_store %s" % self.path):  # creates the directory, 0700
+            entries = self._load()
+            if entry is None:
+                if key not in entries:
+                    self._entries = entries
+                    return
+                del entries[key]
+            else:
+                entries[key] = entry
+            self._write(entries)
+            self._entries = entries
+
+    def _write(self, entries):
         directory = os.path.dirname(self.path) or "."
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tokens-")
         try:
             os.fchmod(handle, 0o600)
             with os.fdopen(handle, "w") as out:
-                json.dump({"tokens": self.entries}, out, indent=2, sort_keys=True)
+                json.dump({"tokens": entries}, out, indent=2, sort_keys=True)
             os.rename(temporary, self.path)
         except Exception:
             if os.path.exists(temporary):
