@@ -11,6 +11,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.moodleops.auth.plugins.module_utils import input_checks
 from ansible_collections.moodleops.auth.plugins.module_utils.argspec import moodle_argument_spec
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
@@ -22,9 +23,14 @@ from ansible_collections.moodleops.auth.plugins.module_utils.versions import TES
 
 
 class MoodleModule:
-    def __init__(self, argument_spec, transport=False, **kwargs):
-        self.module = AnsibleModule(argument_spec=moodle_argument_spec(argument_spec, transport=transport),
-                                    supports_check_mode=True, **kwargs)
+    def __init__(self, argument_spec, transport=False, name=None, **kwargs):
+        spec = moodle_argument_spec(argument_spec, transport=transport)
+        given = input_checks.task_arguments()
+        unusable = input_checks.mapping_problems(spec, given)
+        if input_checks.holds_nul(given):
+            kwargs["no_log"] = True   # skips only the invocation's syslog entry, which cannot hold a NUL
+        self.module = AnsibleModule(argument_spec=input_checks.relaxed(spec, unusable), supports_check_mode=True,
+                                    **kwargs)
         self.params = self.module.params
         self.redact = Redactor()
         self.redact.on_add(self.module.no_log_values.add)
@@ -33,6 +39,18 @@ class MoodleModule:
         self._client = None
         self._settings = None
         self._revealed = set()
+        self._check_input(name, spec, unusable)
+
+    def _check_input(self, name, spec, found):
+        """Options that cannot be right fail here, before the client exists (so before any request)."""
+        failure = None
+        try:
+            input_checks.check_options(name, spec, self.params, input_checks.task_arguments(), found)
+        except InvalidInputError as error:
+            failure = error
+        if failure is not None:   # outside the except block: a message, not a traceback (2.19+)
+            details = {"msg": self.redact(str(failure))}
+            self.module.fail_json(**details)
 
     def reveal(self, secret):
         """A secret the module exists to return (a token): kept in the result, still kept out of messages."""
@@ -57,7 +75,16 @@ class MoodleModule:
             if not self.params.get("url"):
                 raise InvalidInputError("url is required for HTTP access.", hint="Set url or MOODLE_URL.")
             self._client = MoodleClient(self.params, self.redact)
+            self._warn_unverified_tls()
         return self._client
+
+    def _warn_unverified_tls(self):
+        """Once per task (urllib3's warning for each request stays silenced in http_transport)."""
+        url = self.params.get("url") or ""
+        if self.params.get("validate_certs") is False and url.lower().startswith("https://"):
+            self.module.warn("TLS certificates are not verified for %s (validate_certs: false): the password and "
+                             "session can be read or taken over on the network path. For a site with a private CA, "
+                             "give its CA bundle with ca_path instead." % self.redact(url))
 
     @property
     def settings(self):
@@ -97,7 +124,8 @@ class MoodleModule:
             self.module.warn(warning)
         if failure is not None:
             # Outside the except block: an expected failure is a message, not a traceback (even at -vvv).
-            details = {"msg": self.redact(str(failure)), "debug": self.debug_info()}
+            details = redact_structure(dict(getattr(failure, "result", None) or {}), self.redact)
+            details.update({"msg": self.redact(str(failure)), "debug": self.debug_info()})
             if failure.errorcode:
                 details["errorcode"] = failure.errorcode
             if trace:

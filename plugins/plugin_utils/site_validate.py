@@ -2,8 +2,9 @@
 # Copyright: moodleops.auth contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of a site description (``moodle_site``) on the controller, before any request: the JSON Schema of
-site_schema.py (with the ``jsonschema`` package) and the rules a schema cannot express (duplicates, references to
-users the description deletes, dates). Every problem is one line ``<path>: <what is wrong>``; secret values are
+site_schema.py (with the ``jsonschema`` package), the checks each module runs on its options before any request
+(module_utils/input_checks.py: empty names, control characters, Moodle's column limits, URLs) and the rules a schema
+cannot express (duplicates, references to users the description deletes, dates). Every problem is one line ``<path>: <what is wrong>``; secret values are
 never shown."""
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +15,7 @@ import datetime
 import difflib
 import re
 
+from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import MODULE_RULES, value_problems
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_schema import (
     SCHEMA,
     SECRET_KEYS,
@@ -304,10 +306,35 @@ def semantic_problems(site):
     return problems
 
 
+def _section_entries(site, section):
+    """([section] or [section, index], mapping) of a section: the mapping itself or each mapping of its list."""
+    value = site.get(section)
+    if isinstance(value, dict):
+        return [([section], value)]
+    return [([section, index], item) for index, item in _items(site, section)]
+
+
+def rule_problems(site):
+    """(path, message) of the checks each module runs on its options before any request (input_checks.py):
+    empty names, control characters, Moodle's column limits, allowed characters, URLs."""
+    if not isinstance(site, dict):
+        return []
+    problems = []
+    for section in SECTION_ORDER:
+        schema = SCHEMA["properties"][section]
+        module = schema.get("items", schema).get("x-moodleops-module", "").rpartition(".")[2]
+        rules = MODULE_RULES.get(module)
+        if not rules:
+            continue
+        for prefix, item in _section_entries(site, section):
+            problems.extend((prefix + path, message) for path, message in value_problems(rules, item))
+    return problems
+
+
 def validate(site, semantic=True):
     """Every problem of ``site`` (a moodle_site value) as sorted lines; an empty list when it is valid."""
     site = plain(site)
-    problems = schema_problems(site)
+    problems = schema_problems(site) + rule_problems(site)
     if semantic:
         problems.extend(semantic_problems(site))
     unique = dict(((tuple(path), message), (path, message)) for path, message in problems)
