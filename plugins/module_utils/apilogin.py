@@ -19,6 +19,8 @@ import hashlib
 import json
 import time
 
+from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     AccessDeniedError,
@@ -26,11 +28,13 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     MoodleApiError,
     MoodleError,
     NotMoodleError,
+    PartialFailure,
     PluginNotInstalledError,
     WriteNotAppliedError,
 )
+from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import HttpTransport
 from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
-from ansible_collections.moodleops.auth.plugins.module_utils.redact import redact_structure
+from ansible_collections.moodleops.auth.plugins.module_utils.worker_pool import run_in_workers
 
 SERVICES_PATH = "auth/apilogin/services.php"
 MATCH_FIELDS = ("id", "username", "email", "idnumber")      # the plugin's $idfields
@@ -194,8 +198,10 @@ class ApiLogin:
 
     def call(self, method, params=None, write=False, lookup=None):
         """POST one signed call; return the decoded answer of a successful call (``success`` removed)."""
+        # The signature is not registered as a secret: it travels only in the POST body, which is never shown, and
+        # the redactor masks "signature=..." in any text anyway. (One secret per request made every redaction of a
+        # bulk result cost O(users x requests).)
         data = signed_body(method, params, self.secret, now=self.clock())
-        self.redact.add(data[-1][1])
         response = self.transport.request("POST", SERVICES_PATH, data=data, write=write, idempotent=not write)
         if response.is_redirect:
             self.transport.check_redirect_target(response)
@@ -278,6 +284,11 @@ def _user_id(value):
 # -- moodle_apilogin_user as a converge resource ---------------------------------------------------------------
 
 BULK_READ_FROM = 20          # entries from which all users are read with one getAllUsers
+# parallel: connections writing at once. Each one keeps a PHP worker of the Moodle host busy; small sites run 5-10
+# (pm.max_children) and more connections than the host has cores gain nothing, so never more than a few.
+PARALLEL_MAX = 8
+PARALLEL_DEFAULT = 4
+UNIQUE_FIELDS = ("username", "email", "idnumber")   # what createUser/updateUser refuse to share with another user
 CREATE_REQUIRED = ("username", "firstname", "lastname", "email")
 TRUE_TEXTS = ("1", "true", "yes", "on")
 FALSE_TEXTS = ("0", "false", "no", "off", "")
@@ -333,6 +344,18 @@ class Entry:
             lines.append("%s: %s" % (who, "suspended" if self.suspend else "unsuspended"))
         return lines
 
+    def unique_values(self):
+        """The usernames, emails and idnumbers this write takes or frees (lower case): two writes sharing one must
+        keep their input order, as the plugin's uniqueness checks depend on which ran first."""
+        values = set()
+        sources = [self.create or {}, self.current or {}, dict((field, new) for field, (old, new) in self.update.items())]
+        for source in sources:
+            for field in UNIQUE_FIELDS:
+                value = _stored(source.get(field)).strip().lower()
+                if value:
+                    values.add(value)
+        return values
+
     def diff_parts(self):
         if self.action == "created":
             return {}, dict(self.create)
@@ -362,6 +385,12 @@ class ApiLoginUsers(Resource):
                 raise InvalidInputError("login: true works with user (one user), not users.")
             if self.state != "present":
                 raise InvalidInputError("login: true needs state: present (a %s user cannot log in)." % self.state)
+        self.parallel = PARALLEL_DEFAULT if self.params.get("parallel") is None else self.params["parallel"]
+        if not 1 <= self.parallel <= PARALLEL_MAX:
+            raise InvalidInputError(
+                "parallel must be between 1 and %d, not %d." % (PARALLEL_MAX, self.parallel),
+                hint="Each connection keeps one PHP worker of the Moodle host busy; more than a few starve its other "
+                     "users and gain nothing on a host with few cores.")
         raw = self.params["users"] if self.bulk else [self.params["user"]]
         self.entries = self.validate(raw)
         self.fields = list(BASE_READ_FIELDS)
@@ -457,8 +486,8 @@ class ApiLoginUsers(Resource):
                 index.setdefault(value, []).append(user)
         return index
 
-    def read_one(self, field, value):
-        user = self.api.get_user(field, value, self.fields)
+    def read_one(self, field, value, api=None):
+        user = (api or self.api).get_user(field, value, self.fields)
         if user is None or _stored(user.get("deleted")) == "1":
             return None
         return user
@@ -512,20 +541,80 @@ class ApiLoginUsers(Resource):
         return None
 
     # -- write -----------------------------------------------------------------------------------------------
-    def apply_entry(self, entry):
+    def apply_entry(self, entry, api=None):
+        """The writes of one entry over ``api`` (a worker's own connection, or the task's)."""
+        api = api or self.api
         if entry.action == "created":
-            entry.user_id = self.api.create_user(entry.create)
+            entry.user_id = api.create_user(entry.create)
             if entry.user_id is None:
-                found = self.read_one(self.match, entry.key)
+                found = self.read_one(self.match, entry.key, api)
                 entry.user_id = int(found["id"]) if found else None
         elif entry.action == "deleted":
-            self.api.delete_user(entry.user_id)
+            api.delete_user(entry.user_id)
         elif entry.action == "updated":
             if entry.update:
-                self.api.update_user(entry.user_id, dict((field, new) for field, (old, new) in entry.update.items()))
+                api.update_user(entry.user_id, dict((field, new) for field, (old, new) in entry.update.items()))
             if entry.suspend is not None:
-                self.api.set_suspended(entry.user_id, entry.suspend)
+                api.set_suspended(entry.user_id, entry.suspend)
         entry.done = True
+
+    def apply_in_order(self, todo):
+        """One write after the other on the task's connection (stop_on_error stops at the first failing user)."""
+        stop = False
+        for entry in todo:
+            if stop:
+                entry.action, entry.msg = "skipped", "not attempted (stop_on_error after an earlier failure)"
+                continue
+            try:
+                self.apply_entry(entry)
+            except MoodleError as error:
+                if not self.bulk:
+                    raise
+                self.fail_entry(entry, error)
+                stop = self.params["stop_on_error"]
+
+    def apply_parallel(self, todo, workers):
+        """The independent writes over ``workers`` connections, then, in input order on the task's connection, the
+        writes that share a username, email or idnumber with another write (their outcome depends on the order).
+        Outcomes are recorded in input order, exactly as apply_in_order records them."""
+        independent, ordered = self.split_by_shared_values(todo)
+        main = self.api.transport
+        extra = [worker_transport(main) for dummy in range(min(workers, len(independent)) - 1)]
+        apis = [self.api] + [ApiLogin(transport, self.api.secret, self.moodle.redact, self.api.clock)
+                             for transport in extra]
+        try:
+            errors = run_in_workers(independent, lambda api, entry: self.apply_entry(entry, api), apis,
+                                    stop_after=lambda error: not isinstance(error, MoodleError))
+        finally:
+            for transport in extra:
+                main.request_count += transport.request_count
+                main.write_count += transport.write_count
+                transport.close()
+        for entry, error in zip(independent, errors):
+            if error is None:
+                continue
+            if not isinstance(error, MoodleError):
+                raise error
+            self.fail_entry(entry, error)
+        self.apply_in_order(ordered)
+
+    @staticmethod
+    def split_by_shared_values(todo):
+        touched = [entry.unique_values() for entry in todo]
+        counts = {}
+        for values in touched:
+            for value in values:
+                counts[value] = counts.get(value, 0) + 1
+        independent, ordered = [], []
+        for entry, values in zip(todo, touched):
+            (ordered if any(counts[value] > 1 for value in values) else independent).append(entry)
+        return independent, ordered
+
+    def worker_count(self, todo):
+        """Connections for the writes: 1 for one user, with stop_on_error (its order is the point) or login."""
+        if not self.bulk or self.params["stop_on_error"] or self.params["login"]:
+            return 1
+        return max(1, min(self.parallel, len(todo)))
 
     def verify_entry(self, entry, after):
         """Compare what was read back with what was wanted; raise WriteNotAppliedError when it differs."""
@@ -593,20 +682,12 @@ class ApiLoginUsers(Resource):
         return lines
 
     def apply(self, plan):
-        stop = False
-        for entry in self.entries:
-            if not entry.changed:
-                continue
-            if stop:
-                entry.action, entry.msg = "skipped", "not attempted (stop_on_error after an earlier failure)"
-                continue
-            try:
-                self.apply_entry(entry)
-            except MoodleError as error:
-                if not self.bulk:
-                    raise
-                self.fail_entry(entry, error)
-                stop = self.params["stop_on_error"]
+        todo = [entry for entry in self.entries if entry.changed]
+        workers = self.worker_count(todo)
+        if workers > 1:
+            self.apply_parallel(todo, workers)
+        else:
+            self.apply_in_order(todo)
         if self.params["login"]:
             entry = self.entries[0]
             self.token = self.api.log_user(entry.user_id, self.params["user_agent"], self.params["redirect"])
@@ -647,18 +728,23 @@ class ApiLoginUsers(Resource):
         return result
 
     def bulk_result(self):
+        """``results`` holds the users something happened to (all of them with report_unchanged); ``summary``
+        counts every user. An unchanged run is one count, not an entry per user."""
         results, changes, summary = [], [], dict.fromkeys(
             ("created", "updated", "deleted", "unchanged", "failed", "skipped"), 0)
+        every_user = self.params["report_unchanged"]
         for entry in self.entries:
             action = "failed" if entry.failed else entry.action
             summary[action] += 1
+            if action == "unchanged" and not every_user:
+                continue
             lines = entry.change_lines() if entry.changed else []
             if not entry.failed or entry.done:
                 changes.extend(lines)
             wrote = entry.changed and (entry.done or self.moodle.check_mode)
             results.append({"user": entry.key, "action": action, "changed": wrote, "user_id": entry.user_id,
                             "changes": lines, "failed": entry.failed, "msg": entry.msg})
-        result = {"results": results, "summary": summary}
+        result = {"results": results, "summary": summary, "invocation": {"module_args": self.echoed_args()}}
         failed = [item for item in results if item["failed"]]
         if failed:
             result["changed"] = any(item["changed"] for item in results)
@@ -670,10 +756,41 @@ class ApiLoginUsers(Resource):
         return result
 
     def fail(self, result, failed):
-        """Fail the task with the per-user results (MoodleModule.run only carries msg and debug)."""
+        """Fail the task with the per-user results (MoodleModule.run puts them next to msg)."""
         first = "; ".join("%s: %s" % (item["user"], item["msg"]) for item in failed[:3])
         more = " (and %d more)" % (len(failed) - 3) if len(failed) > 3 else ""
-        msg = "%d of %d users failed: %s%s" % (len(failed), len(result["results"]), first, more)
-        result["debug"] = self.moodle.debug_info()
-        self.moodle.client.close()
-        self.moodle.module.fail_json(msg=self.moodle.redact(msg), **redact_structure(result, self.moodle.redact))
+        msg = "%d of %d users failed: %s%s" % (len(failed), len(self.entries), first, more)
+        raise PartialFailure(msg, result)
+
+    def echoed_args(self):
+        """The task's arguments as Ansible echoes them back (``invocation``), without the users list: echoing
+        10,000 users back is most of an unchanged bulk run's output."""
+        args = dict(self.params)
+        args["users"] = "(%d users, not echoed)" % len(self.params["users"])
+        if args.get("secret"):
+            args["secret"] = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+        return args
+
+
+def worker_transport(transport):
+    """Another connection to the same site with the same options (a requests.Session is not thread-safe)."""
+    verify = transport.verify
+    return HttpTransport(transport.base_url, transport.redact, validate_certs=verify is not False,
+                         ca_path=verify if verify not in (True, False) else None, timeout=transport.timeout,
+                         retries=transport.retries, backoff=transport.backoff,
+                         user_agent=transport.session.headers.get("User-Agent"))
+
+
+APILOGIN_OPTIONS = dict(
+    secret=dict(type="str", no_log=True, fallback=(env_fallback, ["MOODLE_APILOGIN_SECRET"])),
+    user=dict(type="dict"),
+    users=dict(type="list", elements="dict"),
+    match_field=dict(type="str", default="username", choices=["id", "username", "email", "idnumber"]),
+    state=dict(type="str", default="present", choices=["present", "absent", "suspended"]),
+    login=dict(type="bool", default=False),
+    user_agent=dict(type="str"),
+    redirect=dict(type="str"),
+    stop_on_error=dict(type="bool", default=False),
+    parallel=dict(type="int", default=PARALLEL_DEFAULT),
+    report_unchanged=dict(type="bool", default=False),
+)
