@@ -6,7 +6,8 @@
 Ansible loads callback plugins from the ``callback_plugins`` directory next to a playbook; this one needs no
 enabling and stays inert unless a play sets ``moodleops_drift_collect: true`` (audit.yml does). It then records,
 for every task result that is ``changed``, the section (the task's tag among the description's sections), the task
-name, the loop item's label and the module's ``changes`` lines, and writes them as JSON to a temporary file whose
+name, the loop item's label and the module's ``changes`` lines (for moodleops.auth.moodle_site, which applies many
+entries in one task, the roles' report of each entry that changed: a debug message with section and changes), and writes them as JSON to a temporary file whose
 path it puts in the environment variable MOODLEOPS_DRIFT_FILE (read by the play with the env and file lookups).
 
 Never a value: results of ``no_log`` tasks contribute only their task name and label; of other tasks only the
@@ -34,6 +35,15 @@ from ansible.plugins.callback import CallbackBase
 
 SECTIONS = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin")
 ENV = "MOODLEOPS_DRIFT_FILE"
+MOODLE_SITE = ("moodleops.auth.moodle_site", "moodle_site")
+
+
+def entry_report(answer):
+    """What the roles show of one moodle_site entry (a debug task's msg: section, entry, changed, changes), or None."""
+    report = answer.get("msg")
+    if isinstance(report, dict) and report.get("section") in SECTIONS and isinstance(report.get("changes"), list):
+        return report
+    return None
 
 
 class CallbackModule(CallbackBase):
@@ -65,21 +75,25 @@ class CallbackModule(CallbackBase):
         if not self.active:
             return
         answer = result._result
-        if not answer.get("changed") or (not item and "results" in answer):
-            return  # a loop's summary: its items were recorded one by one
         task = result._task
+        if task.action in MOODLE_SITE:
+            return  # one result for many entries (no_log when it holds tokens): the roles' report task follows
+        report = entry_report(answer)
+        if not (report or answer).get("changed") or (not item and "results" in answer):
+            return  # a loop's summary: its items were recorded one by one
         tags = list(getattr(task, "tags", None) or [])
         sections = [tag for tag in tags if tag in SECTIONS]
         if not sections:
             return  # validation, set_fact, reads: not the description's sections
-        entry = {"section": sections[0], "task": task.get_name(), "host": result._host.get_name()}
+        section = report["section"] if report else sections[0]
+        entry = {"section": section, "task": task.get_name(), "host": result._host.get_name()}
         label = answer.get("_ansible_item_label")
         if item and label is not None:
             if not isinstance(label, (str, int, float)):
                 label = json.dumps(label, sort_keys=True, default=str)
             entry["item"] = label
         no_log = answer.get("_ansible_no_log") or getattr(task, "no_log", False)
-        changes = answer.get("changes")
+        changes = (report or answer).get("changes")
         if not no_log and isinstance(changes, list):
             entry["changes"] = [str(line) for line in changes]
         self.drift.append(entry)

@@ -137,6 +137,10 @@ class AuthPluginResource(Resource):
     def key(self, setting):
         return "%s/%s" % (self.component, setting)
 
+    def lock_name(self):
+        # One lock for every auth plugin: enabling or moving any of them rewrites the one auth order setting.
+        return "auth_plugins", "order"
+
     # -- reading -------------------------------------------------------------------------------------------------
     def read(self):
         order = self.plugins.read()
@@ -297,3 +301,11 @@ class AuthPluginResource(Resource):
 
     def diff(self, plan):
         return self.state_of(plan.before), self.state_of(plan.after)
+
+
+AUTH_PLUGIN_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", choices=["enabled", "disabled"]),
+    position=dict(type="int"),
+    settings=dict(type="dict", default={}, no_log=False),
+)

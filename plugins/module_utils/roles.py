@@ -178,6 +178,9 @@ class RoleResource(Resource):
         self.found = self.definition = None
         self.role_id = None
 
+    def lock_name(self):
+        return "role", self.params["shortname"]
+
     def read(self):
         self.found = self.roles.list().get(self.params["shortname"])
         if not self.found:
@@ -289,3 +292,17 @@ class RoleResource(Resource):
             raise WriteNotAppliedError("Moodle accepted the role but reading it back shows different %s." %
                                        ", ".join(wrong))
         return found
+
+
+ROLE_OPTIONS = dict(
+    shortname=dict(type="str", required=True),
+    name=dict(type="str"),
+    description=dict(type="str"),
+    archetype=dict(type="str"),
+    context_levels=dict(type="list", elements="str", choices=sorted(CONTEXT_LEVELS)),
+    capabilities=dict(type="dict", default={}),
+    exclusive=dict(type="bool", default=False),
+    users=dict(type="list", elements="str"),
+    append=dict(type="bool", default=False),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)

@@ -271,6 +271,9 @@ class ServiceResource(Resource):
     def find(self):
         return self.services.find(shortname=self.params["shortname"], name=self.params["name"])
 
+    def lock_name(self):
+        return "service", self.params["shortname"] or self.params["name"]
+
     def read(self):
         self.service = self.find()
         return self.state_of(self.service)
@@ -450,3 +453,18 @@ class ServiceResource(Resource):
             raise WriteNotAppliedError("Moodle accepted the changes to '%s' but reading back shows different %s." % (
                 plan.after["name"], ", ".join(wrong)))
         return found
+
+
+SERVICE_OPTIONS = dict(
+    name=dict(type="str"),
+    shortname=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    enabled=dict(type="bool"),
+    functions=dict(type="list", elements="str"),
+    append=dict(type="bool", default=False),
+    restricted_users=dict(type="bool"),
+    authorised_users=dict(type="list", elements="str"),
+    required_capability=dict(type="str"),
+    can_download_files=dict(type="bool"),
+    can_upload_files=dict(type="bool"),
+)

@@ -61,6 +61,7 @@ class TokenRow:
 class AdminTokens:
     def __init__(self, client):
         self.client = client
+        self.shown_value = None     # a new token's value Moodle showed on the list (once per session)
 
     def _page(self, params=None):
         try:
@@ -78,6 +79,10 @@ class AdminTokens:
         rows, page_number = [], 0
         while True:
             page = self._page(params={"page": page_number} if page_number else None)
+            shown = _TOKEN_VALUE.search(page.html)
+            if shown:   # created earlier in this session, its page lost (a dropped answer): never thrown away
+                self.client.redact.add(shown.group(1))
+                self.shown_value = shown.group(1)
             found = self._rows(page)
             rows.extend(found)
             if len(found) < ROWS_PER_PAGE or page_number > 200:
@@ -255,6 +260,13 @@ class TokenResource(Resource):
                     "" if not enabled else " over REST"),
                 hint="Run moodleops.auth.moodle_webservice_enable (state: present, protocols: [rest]) first.")
 
+    def lock_name(self):
+        if self.client.caches_session:
+            # Moodle shows a new token's value once, in the admin's session, which the session cache shares between
+            # concurrent tasks: a tokens.php page loaded by another task in between would take it. One lock per site.
+            return "tokens", "shared admin session"
+        return "token", "%s|%s|%s" % (self.params["user"].strip().lower(), self.params["service"], self.params["name"] or "")
+
     def read(self):
         self.resolve()
         if self.params["state"] != "absent":
@@ -280,6 +292,8 @@ class TokenResource(Resource):
             self.moodle.redact.add(entry["token"])
             self.token, self.token_id = entry["token"], known[0].id
             return {"tokens": [known[0].as_dict()]}
+        if self.rows and self.recover_shown_value():
+            return {"tokens": [row.as_dict() for row in self.rows if row.id == self.token_id]}
         if self.rows:
             raise InvalidInputError(
                 "%d token(s) of %s for service %s exist in Moodle (id %s), but their value is not in token_store %s; "
@@ -290,6 +304,26 @@ class TokenResource(Resource):
         self.stale = bool(entry)  # deleted in Moodle since
         self.action = "create"
         return new
+
+    def recover_shown_value(self):
+        """A token created by an earlier task of this (cached) session whose answer was lost: Moodle shows its value
+        on the next list. Kept when it is this user's token on this service; stored even in check mode, since the
+        value is shown only once and the site is not changed."""
+        shown = self.admin_tokens.shown_value
+        if shown is None:
+            return False
+        self.value = shown
+        try:
+            if self.value_problem() is not None:
+                return False
+        finally:
+            self.value = None
+        self.token, self.token_id = shown, max(row.id for row in self.rows)
+        self.store.put(self.key, {"token": shown, "token_id": self.token_id, "user": self.params["user"],
+                                  "service": self.service.label, "name": self.params["name"], "created": int(time.time())})
+        self.moodle.module.warn("Kept the value of token %s of %s, which Moodle showed once after an earlier task's "
+                                "answer was lost, in token_store %s." % (self.token_id, self.params["user"], self.store.path))
+        return True
 
     def desired_from_value(self, before, new):
         """token_value: the play holds the value. Keep it when Moodle lists the token and the value answers
@@ -444,3 +478,19 @@ def manage_token(moodle):
         moodle.run(lambda: TokenByLogin(moodle).run())
     else:
         moodle.converge(TokenResource)
+
+
+TOKEN_OPTIONS = dict(
+    user=dict(type="str", required=True),
+    service=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "rotated", "absent"]),
+    method=dict(type="str", default="admin", choices=["admin", "login"]),
+    user_password=dict(type="str", no_log=True),
+    name=dict(type="str"),
+    ip_restriction=dict(type="str"),
+    valid_until=dict(type="str"),
+    token_store=dict(type="path", default="~/.ansible/moodleops.auth/tokens.json", no_log=False),
+    verify=dict(type="bool", default=True),
+    token_value=dict(type="str", no_log=True),
+    invalid_token_value=dict(type="str", default="fail", choices=["fail", "rotate"]),
+)

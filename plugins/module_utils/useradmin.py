@@ -20,6 +20,8 @@ import copy
 import json
 import re
 
+from ansible.module_utils.basic import env_fallback
+
 try:
     from html.parser import HTMLParser
 except ImportError:  # pragma: no cover
@@ -487,6 +489,9 @@ class UserResource(Resource):
             if key in ("username", "auth", "password", "firstname", "lastname", "email", "idnumber", "suspended"):
                 raise InvalidInputError("profile.%s: set %s as its own option, not in profile." % (key, key))
 
+    def lock_name(self):
+        return "user", self.username
+
     # -- reading ------------------------------------------------------------------------------------------------
     def read(self):
         self.check_input()
@@ -680,3 +685,20 @@ def describe(before, after, username):
         if before["profile"].get(key) != after["profile"][key]:
             changes.append("profile.%s: %s -> %s" % (key, shown(before["profile"].get(key)), shown(after["profile"][key])))
     return changes
+
+
+USER_OPTIONS = dict(
+    username=dict(type="str", required=True),
+    password=dict(type="str", no_log=True),
+    update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+    state=dict(type="str", default="present", choices=["present", "absent", "suspended"]),
+    auth=dict(type="str", default="manual"),
+    firstname=dict(type="str"),
+    lastname=dict(type="str"),
+    email=dict(type="str"),
+    idnumber=dict(type="str"),
+    profile=dict(type="dict"),
+    force_password_change=dict(type="bool", no_log=False),
+    login_username=dict(type="str", fallback=(env_fallback, ["MOODLE_USERNAME"])),
+    login_password=dict(type="str", no_log=True, fallback=(env_fallback, ["MOODLE_PASSWORD"])),
+)

@@ -146,6 +146,9 @@ class WebServiceSwitches(Resource):
             raise InvalidInputError("protocols holds invalid names: %s." % ", ".join(repr(b) for b in bad),
                                     hint="Use protocol plugin names such as rest or soap.")
 
+    def lock_name(self):
+        return "web_services", "site settings"
+
     def read(self):
         enabled, mobile = self.backend.switches()
         state = {"enabled": enabled, "mobile": mobile, "protocols": sorted(
@@ -267,3 +270,12 @@ class WebServiceSwitches(Resource):
     @staticmethod
     def mobile_turns_on(before, after):
         return bool(after.get("mobile")) and not before.get("mobile")
+
+
+WEBSERVICE_OPTIONS = dict(
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    protocols=dict(type="list", elements="str", default=["rest"]),
+    exclusive=dict(type="bool", default=False),
+    mobile=dict(type="bool"),
+    services=dict(type="list", elements="str", default=[]),
+)

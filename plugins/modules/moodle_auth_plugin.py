@@ -126,6 +126,7 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import (  # noqa: F401 pylint: disable=unused-import
+    AUTH_PLUGIN_OPTIONS,
     SECRET_NAME,  # what counts as a secret setting (the site description's schema mirrors it)
     AuthPluginResource,
 )
@@ -133,12 +134,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.module import Moodl
 
 
 def main():
-    moodle = MoodleModule(dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", choices=["enabled", "disabled"]),
-        position=dict(type="int"),
-        settings=dict(type="dict", default={}, no_log=False),
-    ), transport=True)
+    moodle = MoodleModule(AUTH_PLUGIN_OPTIONS, transport=True, name="moodle_auth_plugin")
     moodle.converge(AuthPluginResource)
 
 

@@ -82,7 +82,7 @@ options:
         method; the plugin answers C(invalid plugin specified) otherwise.
     type: str
   timeout:
-    description: For V(wait_user), seconds to wait for the login.
+    description: For V(wait_user), seconds to wait for the login (at least 1; also the timeout of each HTTP answer).
     type: int
     default: 300
   poll_interval:
@@ -266,7 +266,7 @@ def main():
         callforward=dict(type="str"),
         timeout=dict(type="int", default=300),
         poll_interval=dict(type="float", default=2),
-    ))
+    ), name="moodle_eduauth")
     moodle.run(lambda: EduauthAction(moodle).run())
 
 

@@ -168,23 +168,11 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.services import ServiceResource
+from ansible_collections.moodleops.auth.plugins.module_utils.services import SERVICE_OPTIONS, ServiceResource
 
 
 def main():
-    moodle = MoodleModule(dict(
-        name=dict(type="str"),
-        shortname=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        enabled=dict(type="bool"),
-        functions=dict(type="list", elements="str"),
-        append=dict(type="bool", default=False),
-        restricted_users=dict(type="bool"),
-        authorised_users=dict(type="list", elements="str"),
-        required_capability=dict(type="str"),
-        can_download_files=dict(type="bool"),
-        can_upload_files=dict(type="bool"),
-    ))
+    moodle = MoodleModule(SERVICE_OPTIONS, name="moodle_external_service")
     moodle.converge(ServiceResource)
 
 

@@ -211,7 +211,7 @@ def main():
     moodle = MoodleModule(dict(
         gather=dict(type="list", elements="str", default=["all"],
                     choices=["all", "site", "auth", "webservices", "services"]),
-    ), transport=True)
+    ), transport=True, name="moodle_info")
     moodle.run(lambda: SiteFacts(moodle).run())
 
 

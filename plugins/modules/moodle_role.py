@@ -146,22 +146,11 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.roles import CONTEXT_LEVELS, RoleResource
+from ansible_collections.moodleops.auth.plugins.module_utils.roles import ROLE_OPTIONS, RoleResource
 
 
 def main():
-    moodle = MoodleModule(dict(
-        shortname=dict(type="str", required=True),
-        name=dict(type="str"),
-        description=dict(type="str"),
-        archetype=dict(type="str"),
-        context_levels=dict(type="list", elements="str", choices=sorted(CONTEXT_LEVELS)),
-        capabilities=dict(type="dict", default={}),
-        exclusive=dict(type="bool", default=False),
-        users=dict(type="list", elements="str"),
-        append=dict(type="bool", default=False),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-    ))
+    moodle = MoodleModule(ROLE_OPTIONS, name="moodle_role")
     moodle.converge(RoleResource)
 
 

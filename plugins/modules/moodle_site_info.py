@@ -230,7 +230,7 @@ def main():
             webservices_services=dict(type="list", elements="str"),
             auth_plugins=dict(type="list", elements="str"),
         )),
-    ))
+    ), name="moodle_site_info")
     moodle.run(lambda: read_site(moodle))
 
 

@@ -202,24 +202,11 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.tokens import manage_token
+from ansible_collections.moodleops.auth.plugins.module_utils.tokens import TOKEN_OPTIONS, manage_token
 
 
 def main():
-    moodle = MoodleModule(dict(
-        user=dict(type="str", required=True),
-        service=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "rotated", "absent"]),
-        method=dict(type="str", default="admin", choices=["admin", "login"]),
-        user_password=dict(type="str", no_log=True),
-        name=dict(type="str"),
-        ip_restriction=dict(type="str"),
-        valid_until=dict(type="str"),
-        token_store=dict(type="path", default="~/.ansible/moodleops.auth/tokens.json", no_log=False),
-        verify=dict(type="bool", default=True),
-        token_value=dict(type="str", no_log=True),
-        invalid_token_value=dict(type="str", default="fail", choices=["fail", "rotate"]),
-    ))
+    moodle = MoodleModule(TOKEN_OPTIONS, name="moodle_token")
     manage_token(moodle)
 
 

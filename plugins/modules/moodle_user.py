@@ -233,27 +233,12 @@ debug:
   type: dict
 """
 
-from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.moodleops.auth.plugins.module_utils.useradmin import UserModule, UserResource
+from ansible_collections.moodleops.auth.plugins.module_utils.useradmin import USER_OPTIONS, UserModule, UserResource
 
 
 def main():
-    moodle = UserModule(dict(
-        username=dict(type="str", required=True),
-        password=dict(type="str", no_log=True),
-        update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
-        state=dict(type="str", default="present", choices=["present", "absent", "suspended"]),
-        auth=dict(type="str", default="manual"),
-        firstname=dict(type="str"),
-        lastname=dict(type="str"),
-        email=dict(type="str"),
-        idnumber=dict(type="str"),
-        profile=dict(type="dict"),
-        force_password_change=dict(type="bool", no_log=False),
-        login_username=dict(type="str", fallback=(env_fallback, ["MOODLE_USERNAME"])),
-        login_password=dict(type="str", no_log=True, fallback=(env_fallback, ["MOODLE_PASSWORD"])),
-    ))
+    moodle = UserModule(USER_OPTIONS, name="moodle_user")
     moodle.converge(UserResource)
 
 

@@ -186,7 +186,7 @@ def main():
         course_id=dict(type="int"),
         activity=dict(type="dict", options=dict(modname=dict(type="str", required=True),
                                                 cmid=dict(type="int", required=True))),
-    ), mutually_exclusive=[["wants_url", "course_id", "activity"]])
+    ), mutually_exclusive=[["wants_url", "course_id", "activity"]], name="moodle_userkey_url")
     moodle.run(lambda: UserkeyUrl(moodle).run())
 
 

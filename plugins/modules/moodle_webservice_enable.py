@@ -145,17 +145,11 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import WebServiceSwitches
+from ansible_collections.moodleops.auth.plugins.module_utils.webservice import WEBSERVICE_OPTIONS, WebServiceSwitches
 
 
 def main():
-    moodle = MoodleModule(dict(
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        protocols=dict(type="list", elements="str", default=["rest"]),
-        exclusive=dict(type="bool", default=False),
-        mobile=dict(type="bool"),
-        services=dict(type="list", elements="str", default=[]),
-    ), transport=True)
+    moodle = MoodleModule(WEBSERVICE_OPTIONS, transport=True, name="moodle_webservice_enable")
     moodle.converge(WebServiceSwitches)
 
 
