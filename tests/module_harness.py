@@ -9,6 +9,7 @@ import io
 import json
 
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.common.text.converters import to_bytes
 
 try:  # ansible-core 2.19+: module args carry a serialization profile
@@ -23,6 +24,8 @@ def run_module(name, args, check_mode=False, diff=False, tracebacks=True):
     args.update({"_ansible_check_mode": check_mode, "_ansible_diff": diff, "_ansible_remote_tmp": "/tmp",
                  "_ansible_keep_remote_files": False})
     module = importlib.import_module("ansible_collections.moodleops.auth.plugins.modules.%s" % name)
+    module_warnings._global_warnings.clear()       # process-wide: a run must not report an earlier run's warnings
+    module_warnings._global_deprecations.clear()
     out = io.StringIO()
     if patch_module_args is None:
         saved = basic._ANSIBLE_ARGS

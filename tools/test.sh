@@ -5,7 +5,8 @@
 #             The integration tests run against the simulator emulating Moodle 4.5 and 5.1 on the first line
 #             (2.16), 4.5 on 2.19 and 5.1 on 2.21: each release on two lines, each line on at least one release
 #             (MOODLE_SIM_VERSIONS=4.5,5.1 in the environment runs both everywhere). tests/conformance (the
-#             simulator against the recordings: no ansible in it) runs on the first line only.
+#             simulator against the recordings: no ansible in it) and tests marked `once` (core-independent and
+#             slow, e.g. 10 forks against one site) run on the first line only.
 #   sanity    ansible-test sanity --venv --requirements (no docker) with 2.16 and 2.19 on Python 3.11
 #             and 2.21 on Python 3.13, on a copy of the tree under .../ansible_collections/moodleops/auth
 #   lint      ansible-lint --profile production (latest ansible-lint, own venv) + antsibull-changelog lint
@@ -178,8 +179,10 @@ run_pytest() {  # run_pytest CORE FIRST-CORE
         paths+=("$p")
     done
     banner "pytest, ansible-core $core ($("$venv/bin/python" -V 2>&1)): ${paths[*]}; simulated Moodle $releases"
+    local selection=()
+    [ "$core" != "$first" ] && selection=(-m "not once")   # tests marked once: the first line only
     PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" MOODLE_SIM_VERSIONS="$releases" "$venv/bin/python" -m pytest \
-        -p no:cacheprovider -ra "${paths[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
+        -p no:cacheprovider -ra ${selection[@]+"${selection[@]}"} "${paths[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     counts="$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n 1)"
     p="$(echo "$counts" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')"

@@ -7,6 +7,7 @@ password or token), a token file / dotenv file asked for by the play its token."
 
 import json
 import os
+import re
 import urllib.request
 
 RUNS = []            # (label, outputs searched, files searched)
@@ -16,6 +17,7 @@ LEAKS = []           # (label, where, count) — a failing test reports them too
 # file name -> the kinds of secret that file exists to hold
 PURPOSE = {"tokens.json": {"token"}, "token": {"token"}, ".env": {"token"}, "session": {"cookie", "sesskey"}}
 MIN_LENGTH = 6       # shorter values would match by chance
+WORD = re.compile(r"^[a-z_]+$")   # a field or setting name stored under a secret-sounding key, not a secret
 
 
 def sim_secrets(sim_url):
@@ -35,11 +37,11 @@ def sim_secrets(sim_url):
     def walk(value, key=""):
         if isinstance(value, dict):
             for name, item in value.items():
-                walk(item, name if kind_of(name) else key)
+                walk(item, name)
         elif isinstance(value, list):
             for item in value:
                 walk(item, key)
-        elif isinstance(value, str) and len(value) >= 8 and kind_of(key):
+        elif isinstance(value, str) and len(value) >= 8 and kind_of(key) and not WORD.match(value):
             found[value] = kind_of(key)
     walk(state)
     return found
@@ -54,6 +56,15 @@ def _purpose(path):
     if name.endswith(".env") or name.endswith(".token"):
         return {"token"}
     return set()
+
+
+def _is_token_store(text):
+    """moodle_token's store, whatever the play named it: {"tokens": {key: {"token": ...}}}."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and set(data) == {"tokens"} and isinstance(data["tokens"], dict)
 
 
 def files_under(*roots):
@@ -74,8 +85,9 @@ def audit(label, outputs, files, secrets):
     leaks = []
     for index, text in enumerate(outputs):
         hits = [value for value in secrets if value in text]
-        if hits:
-            leaks.append((label, "output %d" % (index + 1), sorted(set(secrets[v] for v in hits))))
+        if hits:   # with what precedes the first hit (never the value): enough to find where it came from
+            before = text[max(0, text.index(hits[0]) - 160):text.index(hits[0])]
+            leaks.append((label, "output %d" % (index + 1), sorted(set(secrets[v] for v in hits)), before))
     files = list(files)
     for path in files:
         try:
@@ -83,7 +95,7 @@ def audit(label, outputs, files, secrets):
                 text = handle.read().decode("utf-8", "replace")
         except (IOError, OSError):
             continue
-        allowed = _purpose(path)
+        allowed = _purpose(path) | ({"token"} if _is_token_store(text) else set())
         hits = [value for value, kind in secrets.items() if kind not in allowed and value in text]
         if hits:
             leaks.append((label, path, sorted(set(secrets[v] for v in hits))))

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from collection_paths import REPO_ROOT, collection_root
 from secrets_audit import audit, files_under, sim_secrets
 from test_targets import ADMIN_PASSWORD, ansible_playbook
+from tests.moodle_sim import Simulator
+from tls_certs import make_test_certificates
 
 PLAY = os.path.join(REPO_ROOT, "tests", "integration", "failure_paths", "play.yml")
 SECRETS = {
@@ -61,8 +63,11 @@ def run_failure_paths(sim, workdir, tls_url=""):
 
 
 def test_no_secret_on_any_failure_path(fresh_simulators, tmp_path):
-    with ThreadPoolExecutor(max_workers=len(fresh_simulators)) as pool:
-        runs = [(sim, pool.submit(run_failure_paths, sim, tmp_path / sim.state.moodle.key)) for sim in fresh_simulators]
+    certs = make_test_certificates(str(tmp_path))        # an HTTPS site whose CA nobody trusts: the TLS failure
+    with Simulator(state="fresh", tls=certs.server_pair) as https_site, \
+            ThreadPoolExecutor(max_workers=len(fresh_simulators)) as pool:
+        runs = [(sim, pool.submit(run_failure_paths, sim, tmp_path / sim.state.moodle.key, https_site.url))
+                for sim in fresh_simulators]
         results = [(sim, future.result()) for sim, future in runs]
     for sim, (code, output) in results:
         assert code == 0, "Moodle %s: exit %d\n%s" % (sim.state.moodle.key, code, output[-6000:])

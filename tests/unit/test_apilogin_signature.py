@@ -145,3 +145,17 @@ def test_other_plugin_messages_stay_moodle_errors():
     with pytest.raises(MoodleError) as caught:
         api.create_user({"username": "a"})
     assert "same email" in str(caught.value)
+
+
+def test_signatures_are_masked_by_pattern_not_registered_one_per_request():
+    """One secret per request made redacting a 10,000-user result cost users x requests; the signature is only in
+    the POST body, and "signature=..." is masked in any text."""
+    transport = FakeTransport(200, b'{"data": [], "success": true}')
+    redactor = Redactor()
+    api = apilogin.ApiLogin(transport, LAB_KEY, redactor)
+    for dummy in range(3):
+        api.get_all_users(["id"])
+    signatures = [dict(data)["signature"] for method, path, data, write in transport.sent]
+    assert len(set(signatures)) >= 1 and redactor.secrets == frozenset([LAB_KEY])
+    text = redactor("POST auth/apilogin/services.php?method=getAllUsers&signature=%s failed" % signatures[0])
+    assert signatures[0] not in text and "signature=********" in text

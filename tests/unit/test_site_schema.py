@@ -157,7 +157,7 @@ INVALID = [
     ("unknown-auth-plugin-key", changed((["auth_plugins", 0, "setting"], {})),
      [P + ".auth_plugins[0].setting: unknown key (did you mean 'settings'?)"]),
     ("unknown-apilogin-key", changed((["apilogin", "login"], True)),
-     [P + ".apilogin.login: unknown key (allowed: match_field, secret, stop_on_error, users)"]),
+     [P + ".apilogin.login: unknown key (allowed: match_field, parallel, report_unchanged, secret, stop_on_error, users)"]),
     ("unknown-apilogin-user-column", changed((["apilogin", "users", 0, "emial"], "x@example.edu")),
      [P + ".apilogin.users[0].emial: unknown key (did you mean 'email'?)"]),
     # missing required
