@@ -281,6 +281,6 @@ def task_arguments():
     from ansible.module_utils import basic
     try:
         raw = basic._load_params()
-    except Exception:  # pylint: disable=broad-except - the arguments were loaded once already: never fails here
+    except Exception:  # pylint: disable=broad-except  # the arguments were loaded once already: never fails here
         return {}
     return raw if isinstance(raw, dict) else {}

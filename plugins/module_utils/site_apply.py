@@ -21,7 +21,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.moodleops.auth.plugins.module_utils import input_checks
 from ansible_collections.moodleops.auth.plugins.module_utils.apilogin import APILOGIN_OPTIONS, ApiLoginUsers
-from ansible_collections.moodleops.auth.plugins.module_utils.argspec import CONNECTION_ARGSPEC, moodle_argument_spec
+from ansible_collections.moodleops.auth.plugins.module_utils.argspec import moodle_argument_spec
 from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import (
     ALWAYS_ENABLED,
     AUTH_PLUGIN_OPTIONS,
@@ -308,7 +308,7 @@ class SiteApply:
                     section, index, label_of(section, entries[index]))
                 try:
                     self.results[section].append(self.apply_entry(section, index, entry, where))
-                except Exception as error:  # pylint: disable=broad-except - the failure names the entry
+                except Exception as error:  # pylint: disable=broad-except  # the failure names the entry
                     failure = self.failure(where, error)
                     break
             self.count_requests(section, entries, counted)

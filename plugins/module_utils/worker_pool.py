@@ -36,7 +36,7 @@ def run_in_workers(items, work, contexts, stop_after=None):
                 return
             try:
                 work(context, items[index])
-            except Exception as error:  # pylint: disable=broad-except - handed back to the caller, in order
+            except Exception as error:  # pylint: disable=broad-except  # handed back to the caller, in order
                 errors[index] = error
                 if stop_after is not None and stop_after(error):
                     with lock:

@@ -20,8 +20,6 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from collection_paths import REPO_ROOT, collection_root
 from secrets_audit import audit, files_under, sim_secrets
 from test_targets import ADMIN_PASSWORD, ansible_playbook
