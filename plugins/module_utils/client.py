@@ -53,6 +53,7 @@ class MoodleClient:
         self._session = None
         self._release = None
         self._pages = {}            # pages read since this client last wrote: (path, params) -> (read at, Page)
+        self._reads = {}            # other reads kept until the client writes (read_cache)
         self._cache = None          # the SessionCache entry of this site/user/password, once the session is opened
         self._cache_created = None
 
@@ -218,9 +219,17 @@ class MoodleClient:
     def forget_pages(self, read_before=None):
         """Read pages again: all of them, or those read before ``read_before`` (a time.time())."""
         if read_before is None:
-            self._pages = {}
+            self._pages, self._reads = {}, {}
         else:
             self._pages = dict((key, item) for key, item in self._pages.items() if item[0] > read_before)
+            self._reads = dict((key, item) for key, item in self._reads.items() if item[0] > read_before)
+
+    def read_cache(self, name):
+        """A dict for reads of one kind (users by username...), forgotten with the pages (its start counts as the
+        time of its reads)."""
+        if name not in self._reads:
+            self._reads[name] = (time.time(), {})
+        return self._reads[name][1]
 
     def unexpected(self, path, expected, page=None, found=None):
         """The error for a page that lacks what the client came for: where, what was expected, what was found."""

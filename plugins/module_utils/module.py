@@ -39,13 +39,13 @@ class MoodleModule:
         self._client = None
         self._settings = None
         self._revealed = set()
-        self._check_input(name, spec, unusable)
+        self._check_input(name, spec, unusable, given)
 
-    def _check_input(self, name, spec, found):
+    def _check_input(self, name, spec, found, given):
         """Options that cannot be right fail here, before the client exists (so before any request)."""
         failure = None
         try:
-            input_checks.check_options(name, spec, self.params, input_checks.task_arguments(), found)
+            input_checks.check_options(name, spec, self.params, given, found)
         except InvalidInputError as error:
             failure = error
         if failure is not None:   # outside the except block: a message, not a traceback (2.19+)

@@ -346,9 +346,11 @@ class ServiceResource(Resource):
                 raise InvalidInputError("required_capability %s is not a capability of this site." % after["required_capability"])
         if params["authorised_users"]:
             self.users.ids_for(after["authorised_users"], option="authorised_users")
-        known = self._function_catalogue(service)
-        if params["functions"] is not None and known is not None:
-            missing = sorted(set(after["functions"]) - known)
+        present = set(before["functions"]) if before and before.get("functions") else set()
+        wanted = set(after["functions"]) - present if params["functions"] is not None else set()
+        known = self._function_catalogue(service) if wanted else None      # functions in the service exist
+        if known is not None:
+            missing = sorted(wanted - known)
             if missing:
                 raise InvalidInputError("Unknown web service functions: %s." % ", ".join(missing),
                                         hint="Check the names (Site administration > Server > Web services > "

@@ -36,6 +36,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.roles import ROLE_O
 from ansible_collections.moodleops.auth.plugins.module_utils.services import SERVICE_OPTIONS, ServiceResource
 from ansible_collections.moodleops.auth.plugins.module_utils.tokens import TOKEN_OPTIONS, TokenByLogin, TokenResource
 from ansible_collections.moodleops.auth.plugins.module_utils.useradmin import USER_OPTIONS, UserResource
+from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
 from ansible_collections.moodleops.auth.plugins.module_utils.webservice import WEBSERVICE_OPTIONS, WebServiceSwitches
 
 SECTIONS = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin", "lti_platforms")
@@ -297,11 +298,35 @@ class SiteApply:
             target.update(name for name in names if name)
 
     # -- the run -----------------------------------------------------------------------------------------------------
+    def referenced_usernames(self):
+        """Every account the sections to apply name: looked up in one request before the first entry."""
+        names = []
+        for section, keys in (("users", ("username",)), ("roles", ("users",)), ("services", ("authorised_users",)),
+                              ("tokens", ("user",))):
+            if section not in self.sections:
+                continue
+            for entry in self.site.get(section) or []:
+                for key in keys:
+                    value = entry.get(key) if isinstance(entry, dict) else None
+                    names.extend(value if isinstance(value, list) else [value])
+        return [name for name in names if isinstance(name, str) and name.strip()]
+
+    def prefetch_users(self, usernames):
+        """One lookup for every account the description names (counted with the first section that needs it)."""
+        try:
+            Users(self.moodle.client).prefetch(usernames)
+        except MoodleError:
+            pass        # the entry that needs a user meets the same failure and names itself
+
     def run(self):
         failure = None
+        usernames = self.referenced_usernames()
         for section in self.sections:
             entries = self.entries(section)
             counted = self.moodle.debug_info()
+            if usernames and section in ("users", "roles", "services", "tokens"):
+                self.prefetch_users(usernames)
+                usernames = None
             for index in range(len(entries)):
                 entry = self.auth_plugin_entry(entries, index) if section == "auth_plugins" else entries[index]
                 where = section if section == "webservices" else "%s[%d] (%s)" % (
@@ -315,6 +340,21 @@ class SiteApply:
             if failure is not None:
                 break
         return self.result(failure)
+
+    def report(self):
+        """The entries that changed (or would) or carry a message, in order, as the roles show them one by one."""
+        shown = []
+        for section in self.sections:
+            for record in self.results[section]:
+                if not (record.get("changed") or record.get("msg")):
+                    continue
+                line = {"section": section, "entry": record["entry"], "changed": bool(record.get("changed")),
+                        "changes": record.get("changes") or []}
+                for key in ("msg", "summary", "tool", "diff"):
+                    if record.get(key) is not None:
+                        line[key] = record[key]
+                shown.append(line)
+        return shown
 
     def count_requests(self, section, entries, before):
         """HTTP requests and writes of the section (this run reads a page once until it writes: a later section
@@ -336,7 +376,7 @@ class SiteApply:
     def result(self, failure):
         changed = any(record.get("changed") for records in self.results.values() for record in records)
         result = {"changed": changed, "sections": self.results, "changes": self.changes, "tokens": self.tokens,
-                  "requests": self.requests}
+                  "requests": self.requests, "report": self.report()}
         for token in self.tokens.values():
             self.moodle.reveal(token)
         if self.diffs and self.moodle.module._diff:

@@ -36,6 +36,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
 
 LIST_PATH = "admin/user.php"
 EDIT_PATH = "user/editadvanced.php"
@@ -297,12 +298,7 @@ class UserAdmin:
 
     def find(self, username):
         """The user record from core_user_get_users_by_field (deleted users are not returned), or None."""
-        found = self.client.ajax("core_user_get_users_by_field", {"field": "username", "values": [username]},
-                                 read_only=True) or []
-        for user in found:
-            if user.get("username") == username:
-                return user
-        return None
+        return Users(self.client).find(username)
 
     def form(self, user_id=NEW_USER_ID):
         params = {"id": user_id} if user_id == NEW_USER_ID else {"id": user_id, "course": 1}

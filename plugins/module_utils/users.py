@@ -11,12 +11,18 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import Inval
 
 
 class Users:
+    """Lookups are kept on the client until it writes (MoodleClient.read_cache): the entries of one moodle_site run
+    and the sections of one task look each user up once."""
+
     def __init__(self, client):
         self.client = client
-        self._by_username = {}
-        self._by_id = {}
+        cache = getattr(client, "read_cache", None)
+        self._by_username = cache("users by username") if cache else {}
+        self._by_id = cache("users by id") if cache else {}
+        self._missing = cache("usernames not found") if cache else {}
 
     def _fetch(self, field, values):
+        values = [value for value in values if value not in self._missing]
         if not values:
             return
         found = self.client.ajax("core_user_get_users_by_field", {"field": field, "values": list(values)},
@@ -24,6 +30,21 @@ class Users:
         for user in found:
             self._by_username[user["username"]] = user
             self._by_id[int(user["id"])] = user
+        if field == "username":
+            for value in values:
+                if value not in self._by_username:
+                    self._missing[value] = True
+
+    def find(self, username):
+        """The user record (deleted users are not returned), or None."""
+        if username not in self._by_username:
+            self._fetch("username", [username])
+        return self._by_username.get(username)
+
+    def prefetch(self, usernames):
+        """Look many users up in one request (those not known yet)."""
+        wanted = sorted(set(str(name).strip().lower() for name in usernames if name))
+        self._fetch("username", [name for name in wanted if name not in self._by_username])
 
     def ids_for(self, usernames, option="users"):
         """{username: id}; unknown usernames fail (before any write), all of them named."""

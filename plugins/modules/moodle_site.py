@@ -116,6 +116,15 @@ tokens:
     C(<user>@<service>[#<name>]) (null in check mode before creation). Sensitive.
   returned: always
   type: dict
+report:
+  description: >-
+    The entries that changed (or would in check mode) or carry a message, in order, each with C(section),
+    C(entry), C(changed), C(changes) and, when there is one, C(msg), C(summary) (apilogin), C(tool) (LTI) and
+    C(diff) (with --diff): what the roles show entry by entry. Never a secret.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"section": "users", "entry": "ci_bot", "changed": true, "changes": ["user ci_bot: created"]}]
 requests:
   description: >-
     Per section applied, its C(objects) (entries; users for C(apilogin)), the HTTP C(requests) it made and how many
