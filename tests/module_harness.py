@@ -14,8 +14,10 @@ from ansible.module_utils.common.text.converters import to_bytes
 
 try:  # ansible-core 2.19+: module args carry a serialization profile
     from ansible.module_utils.testing import patch_module_args
+    from ansible.module_utils import _internal as module_internals
 except ImportError:  # ansible-core 2.16-2.18
     patch_module_args = None
+    module_internals = None
 
 
 def run_module(name, args, check_mode=False, diff=False, tracebacks=True):
@@ -36,6 +38,10 @@ def run_module(name, args, check_mode=False, diff=False, tracebacks=True):
         if tracebacks:
             args["_ansible_tracebacks_for"] = ["error"]
         context = patch_module_args(args)
+    # 2.19+: once any test imported controller code, warn() displays instead of collecting: run as a module does
+    was_controller = getattr(module_internals, "is_controller", False)
+    if module_internals is not None:
+        module_internals.is_controller = False
     try:
         with context, contextlib.redirect_stdout(out):
             try:
@@ -45,6 +51,8 @@ def run_module(name, args, check_mode=False, diff=False, tracebacks=True):
     finally:
         if patch_module_args is None:
             basic._ANSIBLE_ARGS = saved
+        if module_internals is not None:
+            module_internals.is_controller = was_controller
     text = out.getvalue().strip()
     if not text:
         raise AssertionError("module %s printed nothing" % name)
