@@ -160,10 +160,18 @@ def converge(moodle, resource):
     with lock_for(moodle, resource) as lock_file:
         if lock_file is not None:
             forget_reads_before(moodle, last_change(lock_file))
-        plan = converge_plan(moodle, resource)
-        if lock_file is not None and plan.applied:
-            note_change(lock_file)
+        writes_before = writes_of(moodle)
+        try:
+            plan = converge_plan(moodle, resource)
+        finally:   # a run that wrote, even one that failed after, tells the next holder to read again
+            if lock_file is not None and writes_of(moodle) != writes_before:
+                note_change(lock_file)
     return result_of(moodle, resource, plan)
+
+
+def writes_of(moodle):
+    client = getattr(moodle, "_client", None)
+    return client.transport.write_count if client is not None else 0
 
 
 def forget_reads_before(moodle, moment):

@@ -144,3 +144,41 @@ def test_the_lock_is_released_when_a_step_fails():
     with pytest.raises(ZeroDivisionError):
         converge(resource.moodle, resource)
     assert not held_elsewhere("setting", "enabled")
+
+
+class FakeTransport:
+    write_count = 0
+
+
+class FakeClient:
+    def __init__(self):
+        self.transport = FakeTransport()
+        self.forgotten = []
+
+    def forget_pages(self, read_before=None):
+        self.forgotten.append(read_before)
+
+
+def test_a_run_that_wrote_tells_the_next_holder_to_read_again_even_when_it_failed_after():
+    moodle = FakeMoodle()
+    moodle._client = FakeClient()
+    path = lock_path(URL, "setting", "enabled")
+    reader = LockedSetting(moodle)
+    reader.desired = lambda before: before              # nothing to do: no write, the lock file is not touched
+    converge(moodle, reader)
+    unchanged = os.stat(path).st_mtime
+    assert unchanged == 0 and moodle._client.forgotten == [0]
+
+    writer = LockedSetting(moodle)
+
+    def write_then_fail(plan):
+        moodle._client.transport.write_count += 1
+        raise ZeroDivisionError()
+    writer.apply = write_then_fail
+    with pytest.raises(ZeroDivisionError):
+        converge(moodle, writer)
+    changed = os.stat(path).st_mtime
+    assert changed > unchanged
+
+    converge(moodle, LockedSetting(moodle))              # the next holder forgets what it read before that change
+    assert moodle._client.forgotten[-1] == changed
