@@ -86,7 +86,7 @@ options:
         per site and user instead of once per task. Falls back to E(MOODLE_SESSION_CACHE).
       - The session (its cookies and sesskey, never the password) is kept in one file of mode 0600 per site,
         user, auth method and password, in a directory of mode 0700 on the host that runs the module
-        (C(~/.ansible/moodleops.auth/sessions), or E(MOODLEOPS_SESSION_DIR)). The file name is a hash over the
+        (C(sessions) in O(state_dir), or E(MOODLEOPS_SESSION_DIR)). The file name is a hash over the
         URL, O(username), O(auth_method), O(cas_url) and a PBKDF2 hash of O(password), so that another user, or a
         changed or wrong password, never reuses the session.
       - An entry unused for 30 minutes, or older than 8 hours, is not used. A session Moodle no longer accepts
@@ -97,6 +97,19 @@ options:
         Turn caching off with V(false); each task then logs in and logs out, as before.
     type: bool
     default: true
+  state_dir:
+    description:
+      - The directory where the collection keeps its files on the host that runs the module, created with mode 0700:
+        C(sessions/) (O(session_cache)), C(locks/) (one lock file per site and object, so that forks changing one
+        object take turns) and C(tokens.json) (the token store of C(moodleops.auth.moodle_token)).
+        Falls back to E(MOODLEOPS_STATE_DIR), then C(~/.ansible/moodleops.auth).
+      - When it cannot be created (a C(become_user) whose home is not writable, a read-only home), a private
+        directory of the user under the system's temporary directory is used (C(moodleops.auth-<uid>), mode 0700,
+        refused when another user owns it), with one warning; when that fails too, the session cache and the locks
+        are off for the task, with one warning. O(transport=cli) keeps no state and never touches it.
+      - An empty E(MOODLEOPS_STATE_DIR), like every empty E(MOODLE_*) variable (what AWX injects for a field left
+        blank), counts as not set.
+    type: path
 notes:
   - Put the connection options once under C(module_defaults) with C(group/moodleops.auth.moodle).
   - Results carry C(debug.http_requests) and C(debug.http_writes), the number of HTTP requests the task made

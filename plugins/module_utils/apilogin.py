@@ -19,8 +19,7 @@ import hashlib
 import json
 import time
 
-from ansible.module_utils.basic import env_fallback
-
+from ansible_collections.moodleops.auth.plugins.module_utils.argspec import env_fallback
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     AccessDeniedError,

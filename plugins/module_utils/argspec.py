@@ -9,10 +9,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import os
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 AUTH_METHOD_CHOICES = ["password", "cas", "token"]
+
+
+def env_fallback(*names):
+    """The first of the environment variables ``names`` that is set and not empty.
+
+    AWX sets every variable its credential type injects, with ``''`` for an input left blank: an empty variable
+    means "not set" (an empty option written in a task still fails, naming the option)."""
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None and value.strip() != "":
+            return value
+    raise AnsibleFallbackNotFound
 
 CONNECTION_ARGSPEC = dict(
     # not required=True: transport=cli needs no url; MoodleModule.client fails naming url/MOODLE_URL when HTTP lacks it
@@ -27,6 +40,7 @@ CONNECTION_ARGSPEC = dict(
     timeout=dict(type="int", default=30),
     retries=dict(type="int", default=3),
     session_cache=dict(type="bool", default=True, fallback=(env_fallback, ["MOODLE_SESSION_CACHE"])),
+    state_dir=dict(type="path", fallback=(env_fallback, ["MOODLEOPS_STATE_DIR"])),
 )
 
 TRANSPORT_ARGSPEC = dict(

@@ -40,8 +40,9 @@ _INVALID_SESSKEY_PAGE = re.compile(r"/en/error/[a-z_]+/invalidsesskey\b")
 
 
 class MoodleClient:
-    def __init__(self, options, redactor):
+    def __init__(self, options, redactor, state=None):
         self.options = options
+        self.state = state          # module_utils.state_dir.StateDir: where the session cache lives
         self.redact = redactor
         for secret in (options.get("password"), options.get("token")):
             redactor.add(secret)
@@ -75,8 +76,11 @@ class MoodleClient:
         if self._session is None:
             self.auth.validate()
             if self.caches_session and self._cache is None:
-                self._cache = SessionCache(cache_key(self.base_url, self.options.get("username"), self.auth.name,
-                                                     self.options.get("password"), self.options.get("cas_url")))
+                directory = self.state.path("sessions") if self.state is not None else None
+                if directory is not None or self.state is None:
+                    self._cache = SessionCache(cache_key(self.base_url, self.options.get("username"), self.auth.name,
+                                                         self.options.get("password"), self.options.get("cas_url")),
+                                               directory)
             entry = self._cache.load() if self._cache is not None else None
             if entry:
                 self._session = self._restore(entry)
@@ -119,8 +123,13 @@ class MoodleClient:
         """Put the session into the cache (with its current sesskey), when sessions are cached."""
         if self._cache is None or self._session is None:
             return
-        self._cache.save(self._site_cookies(), self._session.sesskey, self._session.user_id,
-                         release=self._release or self._session.release, created=self._cache_created)
+        try:
+            self._cache.save(self._site_cookies(), self._session.sesskey, self._session.user_id,
+                             release=self._release or self._session.release, created=self._cache_created)
+        except (IOError, OSError) as error:     # a local problem: the task goes on without the cache
+            if self.state is not None:
+                self.state.unusable("sessions", self._cache.directory, error)
+            self._cache = None
 
     def _start_over(self):
         """The session is dead (Moodle sent it to the login page or refused its sesskey): drop it and its cache

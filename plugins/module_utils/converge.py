@@ -148,11 +148,15 @@ def no_lock():
 
 
 def lock_for(moodle, resource):
-    """The object lock the run holds, or none: check mode writes nothing and takes no lock."""
-    name = None if moodle.check_mode else resource.lock_name()
+    """The object lock the run holds, or none: check mode writes nothing and takes no lock; transport: cli runs on
+    the Moodle host as its web server's user and keeps no state there (the lock serialises one controller's forks)."""
+    name = None if moodle.check_mode or moodle.transport == "cli" else resource.lock_name()
     if name is None:
         return no_lock()
-    return object_lock(site_of(moodle), name[0], name[1])
+    directory = moodle.state.path("locks")
+    if directory is None:       # no directory can be had: StateDir warned once, the run goes on unserialised
+        return no_lock()
+    return object_lock(site_of(moodle), name[0], name[1], directory=directory)
 
 
 def converge(moodle, resource):

@@ -7,6 +7,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import socket
+
+try:
+    import pwd
+except ImportError:     # not on every platform
+    pwd = None
+
 
 class MoodleError(Exception):
     """Base of every expected failure. ``str()`` is the message shown to the user."""
@@ -180,3 +188,53 @@ class UnexpectedAnswerError(MoodleError):
         self.where = where
         self.expected = expected
         self.found = found
+
+
+def _who():
+    """'uid 33 (www-data) on moodle1': who the module runs as, where."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    try:
+        name = " (%s)" % pwd.getpwuid(uid).pw_name
+    except Exception:  # pylint: disable=broad-except  # no pwd module, or a uid without a name (containers)
+        name = ""
+    return "uid %s%s on %s" % (uid, name, socket.gethostname())
+
+
+class LocalError(MoodleError):
+    """A failure of the host that runs the module (files, permissions, a missing library, the interpreter): never
+    Moodle's answer."""
+
+
+class LocalStateError(LocalError):
+    """A file or directory the collection keeps (token store, session cache, locks) cannot be created or written."""
+
+    def __init__(self, path, action, error, option_name="state_dir"):
+        reason = getattr(error, "strerror", None) or str(error)
+        super(LocalStateError, self).__init__(
+            "Cannot %s for %s %s on the host that runs the module (%s): %s. Nothing was sent to Moodle for it." % (
+                action, option_name, path, _who(), reason),
+            hint="Give the path to a file this user may write (option %s, or MOODLEOPS_STATE_DIR for everything the "
+                 "collection keeps), or fix the directory's owner and mode." % option_name)
+        self.path = path
+
+
+def local_error(error):
+    """The LocalError for an exception of the host itself (file system, permissions, missing library), else None.
+
+    Connection errors are IOErrors too (requests' exceptions derive from it); they carry no file name."""
+    if isinstance(error, EnvironmentError) and getattr(error, "filename", None):
+        reason = getattr(error, "strerror", None) or str(error)
+        return LocalError(
+            "The host that runs the module (%s) failed on %s: %s (%s). This is a local problem, not Moodle's "
+            "answer." % (_who(), error.filename, reason, type(error).__name__),
+            hint="Check that the path exists and that this user may use it (become_user, a home that is not "
+                 "writable, a read-only file system); MOODLEOPS_STATE_DIR moves the files the collection keeps.")
+    if isinstance(error, ImportError):
+        return LocalError(
+            "A Python library is missing on the host that runs the module (%s): %s. This is a local problem, not "
+            "Moodle's answer." % (_who(), error),
+            hint="Install it for the interpreter that runs the module (ansible_python_interpreter), e.g. with pip.")
+    if isinstance(error, MemoryError):
+        return LocalError("The host that runs the module (%s) ran out of memory." % _who(),
+                          hint="Run fewer forks at once, or give the host more memory.")
+    return None

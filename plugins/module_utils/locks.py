@@ -19,9 +19,9 @@ import os
 import time
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import KIND_ENV, configured_state_dir, make_private_dir
 
-DEFAULT_LOCK_DIR = "~/.ansible/moodleops.auth/locks"
-LOCK_DIR_ENV = "MOODLEOPS_LOCK_DIR"
+LOCK_DIR_ENV = KIND_ENV["locks"]
 DEFAULT_TIMEOUT = 600
 POLL_SECONDS = 0.05
 
@@ -31,7 +31,8 @@ class LockTimeoutError(MoodleError):
 
 
 def lock_dir():
-    return os.path.expanduser(os.environ.get(LOCK_DIR_ENV) or DEFAULT_LOCK_DIR)
+    """The directory asked for (not created; the module's StateDir falls back when it cannot be created)."""
+    return os.path.expanduser(os.environ.get(LOCK_DIR_ENV) or os.path.join(configured_state_dir(), "locks"))
 
 
 def lock_path(url, kind, name, directory=None):
@@ -42,13 +43,7 @@ def lock_path(url, kind, name, directory=None):
 
 
 def open_lock_file(path):
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        try:
-            os.makedirs(directory, 0o700)
-        except OSError as error:
-            if error.errno != errno.EEXIST:
-                raise
+    make_private_dir(os.path.dirname(path))     # race-free, 0700
     try:
         handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as error:
@@ -101,9 +96,9 @@ def file_lock(path, timeout=DEFAULT_TIMEOUT, what=None):
         os.close(handle)  # closing the descriptor releases the flock
 
 
-def object_lock(url, kind, name, timeout=DEFAULT_TIMEOUT):
+def object_lock(url, kind, name, timeout=DEFAULT_TIMEOUT, directory=None):
     """Hold the controller-wide lock of one Moodle object (``kind`` e.g. "role", ``name`` its key) on site ``url``.
 
     Serialises the tasks of one controller (forks, hosts delegating to it) that change that object; it does nothing
     across controllers (see docs/concurrency.md)."""
-    return file_lock(lock_path(url, kind, name), timeout, what="%s %s" % (kind, name))
+    return file_lock(lock_path(url, kind, name, directory), timeout, what="%s %s" % (kind, name))

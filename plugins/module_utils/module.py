@@ -17,6 +17,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
     MoodleError,
     UnexpectedAnswerError,
+    local_error,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor, redact_structure
 from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, untested_warning
@@ -38,6 +39,7 @@ class MoodleModule:
             self.redact.add(secret)
         self._client = None
         self._settings = None
+        self._state = None
         self._revealed = set()
         self._check_input(name, spec, unusable, given)
 
@@ -66,6 +68,14 @@ class MoodleModule:
         return self.params.get("transport") or "http"
 
     @property
+    def state(self):
+        """Where this run keeps its files (module_utils.state_dir): option state_dir, MOODLEOPS_STATE_DIR, default."""
+        if self._state is None:
+            from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import StateDir
+            self._state = StateDir(self.params.get("state_dir"), warn=self.module.warn)
+        return self._state
+
+    @property
     def client(self):
         if self._client is None:
             from ansible_collections.moodleops.auth.plugins.module_utils import http_transport as http
@@ -74,7 +84,7 @@ class MoodleModule:
             from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
             if not self.params.get("url"):
                 raise InvalidInputError("url is required for HTTP access.", hint="Set url or MOODLE_URL.")
-            self._client = MoodleClient(self.params, self.redact)
+            self._client = MoodleClient(self.params, self.redact, state=self.state)
             self._warn_unverified_tls()
         return self._client
 
@@ -147,7 +157,11 @@ class MoodleModule:
         self.run(lambda: converge(self, resource_class(self)))
 
     def unexpected(self, error):
-        """An exception that is not a MoodleError, as the failure users see: where, what, release, please report."""
+        """An exception that is not a MoodleError, as the failure users see: a local one (files, permissions, a missing
+        library) names the host and path; anything else is where, what, release, please report."""
+        local = local_error(error)
+        if local is not None:
+            return local
         transport = self._client.transport if self._client is not None else None
         where = transport.last_exchange if transport is not None else None
         found = "%s: %s" % (type(error).__name__, error) if str(error) else type(error).__name__

@@ -4,8 +4,8 @@
 """The session cache: one logged-in Moodle session per site, user, auth method and password, kept between the
 tasks of a play so that they log in once.
 
-One JSON file (mode 0600) per key in a directory of mode 0700 (E(MOODLEOPS_SESSION_DIR), default
-~/.ansible/moodleops.auth/sessions) on the host that runs the module. The file name is a SHA-256 over the site,
+One JSON file (mode 0600) per key in a directory of mode 0700 (``sessions`` in the state directory, see
+module_utils.state_dir; or E(MOODLEOPS_SESSION_DIR)) on the host that runs the module. The file name is a SHA-256 over the site,
 the user, the auth method (and cas_url) and a PBKDF2 hash of the password: another user, or another (wrong or changed) password
 never finds the entry. The file holds the session cookies, the sesskey, the user id and the release; never the
 password. An entry unused for IDLE_SECONDS, or older than MAX_AGE_SECONDS, is expired."""
@@ -21,9 +21,9 @@ import tempfile
 import time
 
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import normalise_base_url
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import KIND_ENV, configured_state_dir, make_private_dir
 
-DIR_ENV = "MOODLEOPS_SESSION_DIR"
-DEFAULT_DIR = "~/.ansible/moodleops.auth/sessions"
+DIR_ENV = KIND_ENV["sessions"]
 IDLE_SECONDS = 30 * 60          # well below Moodle's default sessiontimeout (8 h)
 MAX_AGE_SECONDS = 8 * 3600
 _PASSWORD_ROUNDS = 10000        # the key must not be a cheap test of a password guess
@@ -31,7 +31,8 @@ FORMAT = 1
 
 
 def cache_directory():
-    return os.path.expanduser(os.environ.get(DIR_ENV) or DEFAULT_DIR)
+    """The directory asked for (not created; the module's StateDir falls back when it cannot be created)."""
+    return os.path.expanduser(os.environ.get(DIR_ENV) or os.path.join(configured_state_dir(), "sessions"))
 
 
 def cache_key(url, username, auth_method, password, cas_url=None):
@@ -97,6 +98,4 @@ class SessionCache:
             raise
 
     def _make_directory(self):
-        if not os.path.isdir(self.directory):
-            os.makedirs(self.directory, 0o700)
-            os.chmod(self.directory, 0o700)     # whatever the umask; an existing directory is left as it is
+        make_private_dir(self.directory)    # race-free, 0700; an existing directory is left as it is

@@ -81,6 +81,7 @@ class EntryModule:
     client = property(lambda self: self.site.client)
     _client = property(lambda self: self.site._client)      # converge's stale-page check reads it without creating one
     settings = property(lambda self: self.site.settings)
+    state = property(lambda self: self.site.state)
     redact = property(lambda self: self.site.redact)
     module = property(lambda self: self.site.module)
     check_mode = property(lambda self: self.site.check_mode)

@@ -18,8 +18,12 @@ import tempfile
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
 from ansible_collections.moodleops.auth.plugins.module_utils.locks import file_lock
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import TOKEN_STORE_NAME, configured_state_dir
 
-DEFAULT_PATH = "~/.ansible/moodleops.auth/tokens.json"
+
+def default_path():
+    """tokens.json in the state directory (module_utils.state_dir; a module resolves it with its StateDir)."""
+    return os.path.join(configured_state_dir(), TOKEN_STORE_NAME)
 
 
 def store_key(url, user, service, name=None):
@@ -28,7 +32,7 @@ def store_key(url, user, service, name=None):
 
 class TokenStore:
     def __init__(self, path):
-        self.path = os.path.expanduser(path or DEFAULT_PATH)
+        self.path = os.path.expanduser(path or default_path())
         self._entries = None
 
     @property

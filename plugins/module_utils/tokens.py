@@ -23,6 +23,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param
 from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalServices
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import check_writable
 from ansible_collections.moodleops.auth.plugins.module_utils.token_store import TokenStore, store_key
 from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
 from ansible_collections.moodleops.auth.plugins.module_utils.webservice import HttpWebServices
@@ -227,7 +228,7 @@ class TokenResource(Resource):
             raise InvalidInputError("invalid_token_value needs token_value.",
                                     hint="Give token_value, or remove invalid_token_value.")
         self.client = moodle.client
-        self.store = TokenStore(params["token_store"])
+        self.store = TokenStore(moodle.state.token_store(params["token_store"]))
         self.services = ExternalServices(self.client)
         self.admin_tokens = AdminTokens(self.client)
         self.user_id = self.service = self.key = None
@@ -366,6 +367,11 @@ class TokenResource(Resource):
                 ", ..." if len(differing) > 5 else "")
         return None
 
+    def check(self, before, after):
+        """A value Moodle shows once must have somewhere to go before the token is made (or an old one deleted)."""
+        if self.action in ("create", "rotate") and self.value is None and not self.moodle.check_mode:
+            check_writable(self.store.path)
+
     def describe(self, before, after):
         created = "token for %s on %s: created" % (self.params["user"], self.service.label)
         deleted = ["token %s (%s): deleted" % (row.id, row.name) for row in self.rows]
@@ -452,6 +458,7 @@ class TokenByLogin:
                 moodle.redact.add(entry["token"])
             token, changed = (entry["token"] if entry else None), entry is None
         else:
+            check_writable(self.store.path)
             token = token_from_login(client, params["user"], params["user_password"], params["service"])
             changed = not entry or entry.get("token") != token
             if changed:
@@ -489,7 +496,7 @@ TOKEN_OPTIONS = dict(
     name=dict(type="str"),
     ip_restriction=dict(type="str"),
     valid_until=dict(type="str"),
-    token_store=dict(type="path", default="~/.ansible/moodleops.auth/tokens.json", no_log=False),
+    token_store=dict(type="path", no_log=False),
     verify=dict(type="bool", default=True),
     token_value=dict(type="str", no_log=True),
     invalid_token_value=dict(type="str", default="fail", choices=["fail", "rotate"]),

@@ -20,13 +20,13 @@ import copy
 import json
 import re
 
-from ansible.module_utils.basic import env_fallback
 
 try:
     from html.parser import HTMLParser
 except ImportError:  # pragma: no cover
     from HTMLParser import HTMLParser
 
+from ansible_collections.moodleops.auth.plugins.module_utils.argspec import env_fallback
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,

@@ -75,9 +75,12 @@ options:
         (Moodle 4.5's form would pre-select 30 days; the module does not).
     type: str
   token_store:
-    description: The JSON file that keeps created token values, on the host that runs the module.
+    description:
+      - The JSON file that keeps created token values, on the host that runs the module.
+      - Default C(tokens.json) in the state directory (O(state_dir), E(MOODLEOPS_STATE_DIR), C(~/.ansible/moodleops.auth));
+        when that cannot be created, a private directory of the user under the system's temporary directory, with a
+        warning. A path that cannot be written fails before any token is created.
     type: path
-    default: ~/.ansible/moodleops.auth/tokens.json
   verify:
     description: Prove a new token works with C(core_webservice_get_site_info) (when the service offers it).
     type: bool

@@ -199,8 +199,8 @@ TOKEN = _item(
         "name": _str("The token's name (Moodle 4.3 and later); part of the token's key."),
         "ip_restriction": _str("IP addresses or ranges allowed to use the token (10.0.0.0/8,192.0.2.1)."),
         "valid_until": _str("Expiry, as a date (YYYY-MM-DD) or a number of seconds from now; omitted: none."),
-        "token_store": _str("The JSON file keeping created token values, on the host that runs the module.",
-                            default="~/.ansible/moodleops.auth/tokens.json"),
+        "token_store": _str("The JSON file keeping created token values, on the host that runs the module "
+                            "(default: tokens.json in the state directory)."),
         "verify": _bool("Prove a new token works with core_webservice_get_site_info.", default=True),
         "token_value": _str("The token's value when the play already holds it (a secret: use a vault variable): "
                             "checked against Moodle (listed, answers as user on service), nothing changed, no "

@@ -16,6 +16,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.converge import (
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, WriteNotAppliedError
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import StateDir
 
 try:  # ansible-core 2.19+: module args carry a serialization profile
     from ansible.module_utils.testing import patch_module_args
@@ -36,11 +37,13 @@ class FakeAnsible:
 
 
 class FakeMoodle:
-    """What the runner uses of a MoodleModule: params, check_mode, module._diff, redact."""
+    """What the runner uses of a MoodleModule: params, check_mode, transport, state, module._diff, redact."""
 
     def __init__(self, params, check_mode=False, diff=False):
         self.params = params
         self.check_mode = check_mode
+        self.transport = params.get("transport") or "http"
+        self.state = StateDir()
         self.module = FakeAnsible(diff)
         self.redact = Redactor()
         self.revealed = set()

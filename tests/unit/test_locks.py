@@ -12,6 +12,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils import locks
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource, converge
 from ansible_collections.moodleops.auth.plugins.module_utils.locks import LockTimeoutError, lock_path, object_lock
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import StateDir
 
 URL = "https://moodle.example.edu/"
 
@@ -85,9 +86,11 @@ class FakeAnsible:
 
 
 class FakeMoodle:
-    def __init__(self, check_mode=False):
+    def __init__(self, check_mode=False, transport="http"):
         self.params = {"url": URL}
         self.check_mode = check_mode
+        self.transport = transport
+        self.state = StateDir()
         self.module = FakeAnsible()
         self.redact = Redactor()
 
