@@ -10,10 +10,14 @@ ROOT="$PWD"
 VENV="$ROOT/.venv-demo"
 PYTHON="${PYTHON:-python3}"
 
-if [ ! -x "$VENV/bin/ansible-playbook" ] || ! "$VENV/bin/python" -c 'import jsonschema' 2>/dev/null; then
-    echo "== creating $VENV (ansible-core 2.16, requests, jsonschema)"
+LOCK="$ROOT/tools/requirements/locks/core216.txt"   # the versions tools/test.sh tests with
+if [ ! -x "$VENV/bin/ansible-playbook" ] || ! "$VENV/bin/python" -c 'import jsonschema' 2>/dev/null \
+        || [ "$(cat "$VENV/.lock" 2>/dev/null)" != "$(cksum < "$LOCK")" ]; then
+    echo "== creating $VENV (ansible-core 2.16, requests, jsonschema; versions of $LOCK)"
+    rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'ansible-core>=2.16,<2.17' -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -c "$LOCK" 'ansible-core>=2.16,<2.17' -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
+    cksum < "$LOCK" > "$VENV/.lock"
 fi
 
 COLLECTIONS="$ROOT/.ansible/collections"
@@ -36,6 +40,9 @@ if [ -z "${MOODLE_URL:-}" ]; then
         sleep 0.1
     done
     export MOODLE_URL="http://127.0.0.1:$PORT" MOODLE_USERNAME=admin MOODLE_PASSWORD='Admin#12345'
+    # a fresh site gets a fresh state directory: the demo's sessions and tokens never reach ~/.ansible/moodleops.auth
+    export MOODLEOPS_STATE_DIR="$ROOT/.ansible/demo-state"
+    rm -rf "$MOODLEOPS_STATE_DIR"
     # what an administrator does once on the Moodle host for auth_apilogin, which has no settings page:
     #   php admin/cli/cfg.php --component=auth_apilogin --name=apikey --set=<the description's apilogin secret>
     #   php admin/cli/cfg.php --component=auth_apilogin --name=allowipaddr --set=127.0.0.1

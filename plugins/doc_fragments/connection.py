@@ -99,9 +99,9 @@ options:
     default: true
   state_dir:
     description:
-      - The directory where the collection keeps its files on the host that runs the module, created with mode 0700:
-        C(sessions/) (O(session_cache)), C(locks/) (one lock file per site and object, so that forks changing one
-        object take turns) and C(tokens.json) (the token store of C(moodleops.auth.moodle_token)).
+      - The directory where the collection keeps its files on the host that runs the module, created with mode 0700.
+        It holds C(sessions/) (O(session_cache)), C(locks/) (one lock file per site and object, so that forks changing
+        one object take turns) and C(tokens.json) (the token store of C(moodleops.auth.moodle_token)).
         Falls back to E(MOODLEOPS_STATE_DIR), then C(~/.ansible/moodleops.auth).
       - When it cannot be created (a C(become_user) whose home is not writable, a read-only home), a private
         directory of the user under the system's temporary directory is used (C(moodleops.auth-<uid>), mode 0700,
