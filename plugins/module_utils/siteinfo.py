@@ -10,7 +10,9 @@ settings.py, users.py, useradmin.py) and adds:
 * the token report's other columns (last access, creator) and its dates (``parse_report_date``);
 * auth plugin settings from their settings pages (``authsetting<name>``), secret ones replaced by placeholders;
 * which tokens a description can own: those whose value the token store of this controller keeps (Moodle shows a
-  value once, so moodle_token can only keep a token it created);
+  value once, so moodle_token can only keep a token it created), a store entry being a token's only when id, user,
+  service and name agree (``pair_store_entries``); this site's other entries are stale (a site restored from a
+  backup hands their ids to new tokens) and ``SiteReader.prune`` removes them;
 * security findings (``security_findings``) and what a description does not manage (``unmanaged``).
 
 Token values are never read (the report does not show them); secret settings are read by the settings form (Moodle
@@ -29,7 +31,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import Inval
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import id_param
 from ansible_collections.moodleops.auth.plugins.module_utils.roles import Roles
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import field_name
-from ansible_collections.moodleops.auth.plugins.module_utils.token_store import DEFAULT_PATH, TokenStore
+from ansible_collections.moodleops.auth.plugins.module_utils.token_store import TokenStore, default_path
 from ansible_collections.moodleops.auth.plugins.module_utils.tokens import AdminTokens, TokenRow
 from ansible_collections.moodleops.auth.plugins.module_utils.useradmin import (
     FORCE_CHANGE_FIELD,
@@ -143,21 +145,26 @@ def auth_plugin_settings(settings, name):
 class SiteReader:
     """Reads a site (through a logged-in site administrator) into a description and audit facts."""
 
-    def __init__(self, client, settings, redact, token_store=None, auth_settings="enabled", managed=None):
+    def __init__(self, client, settings, redact, token_store=None, auth_settings="enabled", managed=None, state=None):
         self.client = client
         self.settings = settings
         self.redact = redact
-        self.store_path = os.path.expanduser(token_store or DEFAULT_PATH)
-        self.custom_store = self.store_path != os.path.expanduser(DEFAULT_PATH)
+        self.store_path = state.token_store(token_store) if state is not None else \
+            os.path.expanduser(token_store or default_path())
+        self.custom_store = bool(token_store)
         self.store = TokenStore(self.store_path)
         self.auth_settings = auth_settings
         self.managed = managed
         self.users = Users(client)
         self.placeholders = []
         self.not_exported = []
+        self.stale_store_entries = []   # this site's token store entries that belong to no token (read_tokens)
+        self._stale_entries = {}        # their keys -> the entries as read (values included: never returned)
 
     # -- the whole read -------------------------------------------------------------------------------------
-    def read(self):
+    def read(self, prune_token_store=False, check_mode=False):
+        """The result of moodle_site_info; with ``prune_token_store`` this site's stale token store entries are
+        removed (``prune``; in ``check_mode`` only listed) and listed in ``pruned``."""
         self.client.session()
         web = HttpWebServices(self.client, self.settings)
         enabled, mobile = web.switches()
@@ -166,6 +173,7 @@ class SiteReader:
         roles = self.read_roles()
         auth = self.read_auth_plugins()
         tokens = self.read_tokens(services)
+        pruned = self.prune(check_mode) if prune_token_store else []
         site = {
             "wwwroot": self.client.base_url,
             "release": self.client.release,
@@ -191,9 +199,11 @@ class SiteReader:
         result = {
             "description": description,
             "site": site,
-            "security": security_findings(site),
+            "security": security_findings(site, self.stale_store_entries),
             "placeholders": self.placeholders,
             "not_exported": self.not_exported,
+            "stale_store_entries": self.stale_store_entries,
+            "pruned": pruned,
         }
         if self.managed is not None:
             result["unmanaged"] = unmanaged(site, self.managed)
@@ -294,71 +304,84 @@ class SiteReader:
 
     # -- tokens ---------------------------------------------------------------------------------------------
     def read_tokens(self, services):
+        """Every token of the report (``site``) and the description entries of those whose value the token store
+        keeps (``description``); the store's entries for this site that belong to no token are kept in
+        ``stale_store_entries`` (pair_store_entries)."""
         rows = TokenReport(self.client).list()
         names = self.users.usernames_for(sorted(set(row.user_id for row in rows if row.user_id is not None)))
-        base = self.client.base_url.rstrip("/")
-        by_id, by_login = {}, {}
-        for key, entry in self.store.entries.items():
-            parts = key.split("|")
-            if len(parts) != 4 or parts[0] != base:
-                continue
-            if entry.get("token_id") is not None:
-                by_id[entry["token_id"]] = (parts, entry)
-            else:
-                by_login[(parts[1], parts[2])] = (parts, entry)
         today = datetime.date.today().isoformat()
-        site, description, owned_by_login = [], [], set()
+        site = []
         for row in rows:
             service = _service_of(row.service_name, services)
-            user = names.get(row.user_id) if row.user_id is not None else None
-            label = (service["shortname"] or service["name"]) if service else row.service_name
-            token = {
-                "id": row.id, "user": user, "user_id": row.user_id, "user_fullname": row.user_fullname,
-                "service": label, "service_name": service["name"] if service else row.service_name,
+            site.append({
+                "id": row.id, "user": names.get(row.user_id) if row.user_id is not None else None,
+                "user_id": row.user_id, "user_fullname": row.user_fullname,
+                "service": (service["shortname"] or service["name"]) if service else row.service_name,
+                "service_name": service["name"] if service else row.service_name,
                 "name": row.name or None, "ip_restriction": row.ip_restriction, "valid_until": row.valid_until_date,
-                "valid_until_text": row.valid_until, "expired": bool(row.valid_until_date and row.valid_until_date <= today),
+                "valid_until_text": row.valid_until,
+                "expired": bool(row.valid_until_date and row.valid_until_date <= today),
                 "last_access": row.last_access, "creator": row.creator, "created": None,
                 "missing_capabilities": row.missing_capabilities, "value_in_token_store": False, "method": None,
-            }
-            stored = by_id.get(row.id)
-            if stored:
-                parts, entry = stored
-                token.update({"value_in_token_store": True, "method": "admin", "created": _iso(entry.get("created"))})
-                item = {"user": parts[1], "service": parts[2]}
-                if parts[3]:
-                    item["name"] = parts[3]
-            elif user is not None and (user, label) in by_login and (user, label) not in owned_by_login:
-                parts, entry = by_login[(user, label)]
-                owned_by_login.add((user, label))
-                token.update({"value_in_token_store": True, "method": "login", "created": _iso(entry.get("created"))})
-                item = {"user": parts[1], "service": parts[2], "method": "login",
-                        "user_password": placeholder("%s_password" % parts[1])}
-                if parts[3]:
-                    item["name"] = parts[3]
-                self.placeholders.append({
-                    "variable": variable_name("%s_password" % parts[1]), "path": "tokens[user=%s].user_password" % user,
-                    "what": "the password of %s (method: login fetches the token with it)" % user})
-            else:
-                item = None
-                self.not_exported.append({
-                    "kind": "token", "id": row.id, "user": user, "service": label, "name": token["name"],
-                    "key": "%s %s@%s%s" % (row.id, user, label, ("#%s" % token["name"]) if token["name"] else ""),
-                    "reason": "its value is not in token_store %s (Moodle shows a token's value once): a description "
-                              "entry could not keep it; rotate it once with state: rotated to manage it, or leave it "
-                              "unmanaged" % self.store.path})
-            if item is not None and token["method"] == "admin":
-                # method login fetches whatever token.php gives: expiry and addresses are Moodle's, not options
-                if token["ip_restriction"]:
-                    item["ip_restriction"] = token["ip_restriction"]
-                if token["valid_until"] and not token["expired"]:
-                    item["valid_until"] = token["valid_until"]
-            if item is not None:
-                if self.custom_store:
-                    item["token_store"] = self.store_path
-                if not any(_token_key(other) == _token_key(item) for other in description):
-                    description.append(item)
-            site.append(token)
+            })
+        paired, stale = pair_store_entries(site_store_entries(self.store.entries, self.client.base_url), site)
+        self.stale_store_entries = [stale_item(key, parts, entry, reason) for key, parts, entry, reason in stale]
+        self._stale_entries = dict((key, entry) for key, _parts, entry, _reason in stale)
+        description = []
+        for token in site:
+            item = self.token_entry(token, paired.get(token["id"]))
+            if item is not None and not any(_token_key(other) == _token_key(item) for other in description):
+                description.append(item)
         return {"site": site, "description": description}
+
+    def token_entry(self, token, stored):
+        """The description entry of a site token (``stored``: the store entry paired with it, or None, which lists
+        the token in ``not_exported``); fills the token's ``value_in_token_store``, ``method`` and ``created``."""
+        user, label = token["user"], token["service"]
+        if stored is None:
+            self.not_exported.append({
+                "kind": "token", "id": token["id"], "user": user, "service": label, "name": token["name"],
+                "key": "%s %s@%s%s" % (token["id"], user, label, ("#%s" % token["name"]) if token["name"] else ""),
+                "reason": "its value is not in token_store %s (Moodle shows a token's value once): a description "
+                          "entry could not keep it; rotate it once with state: rotated to manage it, or leave it "
+                          "unmanaged" % self.store.path})
+            return None
+        _key, parts, entry, method = stored
+        token.update({"value_in_token_store": True, "method": method, "created": _iso(entry.get("created"))})
+        item = {"user": parts[1], "service": parts[2]}
+        if method == "login":
+            item.update({"method": "login", "user_password": placeholder("%s_password" % parts[1])})
+            self.placeholders.append({
+                "variable": variable_name("%s_password" % parts[1]), "path": "tokens[user=%s].user_password" % user,
+                "what": "the password of %s (method: login fetches the token with it)" % user})
+        if parts[3]:
+            item["name"] = parts[3]
+        if method == "admin":
+            # method login fetches whatever token.php gives: expiry and addresses are Moodle's, not options
+            if token["ip_restriction"]:
+                item["ip_restriction"] = token["ip_restriction"]
+            if token["valid_until"] and not token["expired"]:
+                item["valid_until"] = token["valid_until"]
+        if self.custom_store:
+            item["token_store"] = self.store_path
+        return item
+
+    # -- pruning the token store ----------------------------------------------------------------------------
+    def prune(self, check_mode=False):
+        """Remove this site's stale entries (found by ``read``) from the token store, each with TokenStore.drop
+        (under the store's lock) and only while the store still holds it as it was read: a key another task wrote
+        since (moodle_token replacing a stale entry with a new token) is left alone. Returns the keys removed, in
+        check mode the keys that would be, and marks them ``pruned`` in ``stale_store_entries``."""
+        current = TokenStore(self.store_path).entries      # read again: the store may have changed since read()
+        pruned = []
+        for item in self.stale_store_entries:
+            if current.get(item["key"]) != self._stale_entries[item["key"]]:
+                continue
+            if not check_mode:
+                self.store.drop(item["key"])
+                item["pruned"] = True
+            pruned.append(item["key"])
+        return pruned
 
     # -- users ----------------------------------------------------------------------------------------------
     @staticmethod
@@ -442,13 +465,120 @@ def _token_key(entry):
     return (entry.get("user"), entry.get("service"), entry.get("name") or "")
 
 
+# ------------------------------------------------------------------------------------ the token store and the site
+def site_store_entries(entries, base_url):
+    """This site's entries of a token store (``{key: entry}``, keys ``url|user|service|name``) as
+    ``[(key, parts, entry)]``, sorted by key; other sites' keys and keys of another shape are left out."""
+    base = base_url.rstrip("/")
+    found = []
+    for key, entry in sorted(entries.items()):
+        parts = key.split("|")
+        if len(parts) == 4 and parts[0] == base and isinstance(entry, dict):
+            found.append((key, parts, entry))
+    return found
+
+
+def _as_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _known_user(token):
+    """The token's owner was read (usernames_for gives '#<id>' for an account Moodle did not return)."""
+    return bool(token["user"]) and not str(token["user"]).startswith("#")
+
+
+def _same_user(username, token):
+    """Moodle keeps usernames in lower case: compared case-insensitively."""
+    return _known_user(token) and str(username).strip().lower() == str(token["user"]).lower()
+
+
+def entry_agrees(parts, token):
+    """Whether a store entry (its key ``url|user|service|name`` split) describes the site token ``token`` (user,
+    service, name as read_tokens maps the report: the username of the row's user, the service's shortname or, when
+    it has none, its name) as Moodle shows it. The service is compared as moodle_token finds it (exactly); the name
+    only when the entry has one (moodle_token without a name lets Moodle name the token, e.g. "Webservice-AbCdE",
+    and then owns a token of any name, as ``TokenRow.is_for`` does)."""
+    if not _same_user(parts[1], token) or parts[2] != token["service"]:
+        return False
+    return not parts[3] or parts[3] == (token["name"] or "")
+
+
+def _preferred(candidate, current, token):
+    """Of two entries agreeing with one token, the one whose name is the token's, then the newer one."""
+    def rank(stored):
+        _key, parts, entry = stored[:3]
+        return (bool(parts[3]) and parts[3] == (token["name"] or ""), _as_id(entry.get("created")) or 0, stored[0])
+    return rank(candidate) > rank(current)
+
+
+def pair_store_entries(store_entries, tokens):
+    """Pair this site's token store entries (``site_store_entries``) with its tokens (read_tokens' site tokens).
+
+    * An entry with a token id (method admin) pairs with the token of that id only when user, service and name agree
+      (``entry_agrees``): after a site is restored from a backup (or a staging site refreshed from production), the
+      store still holds entries of tokens that are gone, and Moodle hands their ids to new tokens. Of several entries
+      agreeing with one token, ``_preferred`` picks one (the others are not stale: they agree with a live token).
+    * An entry without an id (method login: login/token.php hands out the user's newest token) pairs with the first
+      token of its user on its service that no entry with an id took; of several such entries (other names) the
+      newest.
+
+    Returns ``(paired, stale)``: ``{token id: (key, parts, entry, method)}`` and ``[(key, parts, entry, reason)]``,
+    the entries no token could be theirs. An entry is never called stale on a guess: not when the token of its id has
+    an owner that could not be read, nor (method login) when any token's owner could not be read."""
+    by_id = dict((token["id"], token) for token in tokens)
+    paired, stale = {}, []
+    login = {}
+    for key, parts, entry in store_entries:
+        token_id = _as_id(entry.get("token_id"))
+        if token_id is None:
+            login.setdefault((parts[1].strip().lower(), parts[2]), []).append((key, parts, entry))
+            continue
+        token = by_id.get(token_id)
+        if token is None:
+            stale.append((key, parts, entry, "token %s no longer exists on the site" % token_id))
+        elif not _known_user(token):
+            continue
+        elif not entry_agrees(parts, token):
+            stale.append((key, parts, entry, "token %s on the site is another token now: %s's on %s%s" % (
+                token_id, token["user"], token["service"], (", named %s" % token["name"]) if token["name"] else "")))
+        elif token_id not in paired or _preferred((key, parts, entry), paired[token_id], token):
+            paired[token_id] = (key, parts, entry, "admin")
+    unknown_owner = any(not _known_user(token) for token in tokens)
+    for (user, service), entries in sorted(login.items()):
+        mine = [token for token in tokens if _same_user(user, token) and token["service"] == service]
+        if not mine:
+            if not unknown_owner:
+                stale.extend((key, parts, entry, "no token of %s on %s exists on the site (method login)" % (
+                    user, service)) for key, parts, entry in entries)
+            continue
+        free = [token for token in mine if token["id"] not in paired]
+        if free:
+            newest = max(entries, key=lambda stored: (_as_id(stored[2].get("created")) or 0, stored[0]))
+            paired[free[0]["id"]] = newest + ("login",)
+    return paired, stale
+
+
+def stale_item(key, parts, entry, reason):
+    """A stale token store entry as returned (``stale_store_entries``): its key and what the key and the entry say,
+    never the value."""
+    token_id = _as_id(entry.get("token_id"))
+    return {"key": key, "user": parts[1], "service": parts[2], "name": parts[3] or None, "token_id": token_id,
+            "method": "admin" if token_id is not None else "login", "created": _iso(entry.get("created")),
+            "reason": reason, "pruned": False}
+
+
 # ----------------------------------------------------------------------------------------------- security report
 def _finding(check, severity, subject, message):
     return {"check": check, "severity": severity, "subject": subject, "message": message}
 
 
-def security_findings(site):
-    """What real sites get wrong, from the facts ``SiteReader.read`` gathered (never a secret)."""
+def security_findings(site, stale_store_entries=()):
+    """What real sites get wrong, from the facts ``SiteReader.read`` gathered (never a secret); with
+    ``stale_store_entries`` (``SiteReader.stale_store_entries``), also the token store's entries of tokens that are
+    gone."""
     findings = []
     web = site["web_services"]
     for token in site["tokens"]:
@@ -494,6 +624,13 @@ def security_findings(site):
             findings.append(_finding("apilogin_allowipaddr_empty", "high", "auth_apilogin/allowipaddr",
                                      "empty: any address can call the signed API (including logUser, which mints "
                                      "login tokens): list the hosts that call it"))
+    for item in stale_store_entries:
+        if item.get("pruned"):
+            continue
+        findings.append(_finding("token_store_stale_entry", "low", "token_store entry %s" % item["key"],
+                                 "%s: the controller keeps the value of a token that is not on the site (a site "
+                                 "restored from a backup, or a token deleted outside Ansible); it is not exported. "
+                                 "Remove it with moodle_site_info prune_token_store: true" % item["reason"]))
     return findings
 
 

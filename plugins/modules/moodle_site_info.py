@@ -33,7 +33,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: The module only reads; it runs the same in check mode.
+    description: The module only reads the site; with O(prune_token_store) check mode lists in RV(pruned) what it
+      would remove from the token store and changes nothing.
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to diff.
@@ -43,9 +44,21 @@ options:
       - The token store of C(moodleops.auth.moodle_token) on the host that runs this module. A token on the site
         becomes a RV(description) entry only when this store keeps its value (Moodle shows a value once, so
         C(moodle_token) can keep only tokens it created); the others are listed in RV(not_exported).
+      - A store entry is paired with a token of the site only when token id, user, service and name all agree
+        (usernames compared case-insensitively; an entry without a name owns a token of any name, as
+        C(moodle_token) does). Entries of this site that pair with no token (after a restore from a backup Moodle
+        gives old token ids to new tokens) are listed in RV(stale_store_entries) and RV(security).
       - Only the store's keys and token ids are read, never handed out.
+      - Default C(tokens.json) in the state directory (O(state_dir), E(MOODLEOPS_STATE_DIR), C(~/.ansible/moodleops.auth)).
     type: path
-    default: ~/.ansible/moodleops.auth/tokens.json
+  prune_token_store:
+    description:
+      - Remove this site's stale entries (RV(stale_store_entries)) from O(token_store), under the store's lock; an
+        entry another task rewrote since it was read is left alone. Entries of other sites are never touched.
+      - Reports C(changed=true) when it removed any (in check mode: would remove any), listed in RV(pruned).
+      - A value removed is gone; the token it belonged to no longer exists on the site.
+    type: bool
+    default: false
   auth_settings:
     description:
       - Whose settings RV(description) carries. V(enabled) the enabled auth plugins (one page each), V(all) every
@@ -83,6 +96,10 @@ notes:
   - auth_apilogin has no settings page (Moodle 4.2 and later), its C(allowipaddr) and C(apikey) live only in the
     config and are reported as unknown over HTTP.
   - The token report shows no creation time, RV(site.tokens)'s C(created) is known only for tokens in O(token_store).
+  - Token values are never used, so a stale entry whose token id, user, service and name all happen to agree with a
+    new token (the same user given a token of the same name on the same service after a restore, with the same id)
+    cannot be told apart from the real one; C(moodle_token) with O(moodleops.auth.moodle_token#module:token_value)
+    checks a value against the site.
   - Reading costs about 3 requests per service, 3 per custom role, 2 per exported user and one per token report page
     (30 tokens).
 seealso:
@@ -103,6 +120,15 @@ EXAMPLES = r"""
     content: "{{ {'moodle_site': found.description} | ansible.builtin.to_nice_yaml(indent=2) }}"
     dest: site-description.yml
     mode: "0600"
+
+- name: After a restore from a backup, remove the token store's entries of tokens that are gone
+  moodleops.auth.moodle_site_info:
+    url: https://moodle.example.edu
+    username: admin
+    password: "{{ vault_moodle_admin_password }}"
+    auth_settings: none
+    prune_token_store: true
+  register: pruned
 
 - name: Fail on high findings
   ansible.builtin.assert:
@@ -171,6 +197,8 @@ security:
   description:
     - Findings of what real sites get wrong, each with C(check), C(severity) (high, medium, low, info), C(subject)
       and C(message). Checks are C(token_no_expiry), C(token_expired), C(token_no_ip_restriction),
+      C(token_store_stale_entry) (low, subject C(token_store entry <key>), for each entry of RV(stale_store_entries)
+      not pruned),
       C(mobile_web_service_on), C(service_not_restricted), C(userkey_iprestriction_off) and
       C(userkey_iprestriction_unknown), C(apilogin_allowipaddr_empty) and C(apilogin_allowipaddr_unknown).
   returned: success
@@ -190,6 +218,26 @@ not_exported:
   returned: success
   type: list
   elements: dict
+stale_store_entries:
+  description:
+    - Entries of O(token_store) for this site that belong to no token of the site, as read (before any pruning).
+      Their token id is gone or now names another token (another user, service or name), or (method C(login)) the
+      user has no token on the service. They are not exported.
+    - Each has C(key) (C(<url>|<user>|<service>|<name>)), C(user), C(service), C(name), C(token_id), C(method),
+      C(created), C(reason) and C(pruned) (removed by O(prune_token_store)); never the value.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{key: "https://moodle.example.edu|ci_bot|ci_bootstrap|", user: ci_bot, service: ci_bootstrap, name: null,
+            token_id: 1, method: admin, created: "2026-03-02T09:14:00Z", pruned: false,
+            reason: "token 1 on the site is another token now: a6_bot's on a6_integration"}]
+pruned:
+  description: The keys O(prune_token_store) removed from O(token_store) (in check mode, would remove); empty without
+    it.
+  returned: success
+  type: list
+  elements: str
+  sample: ["https://moodle.example.edu|ci_bot|ci_bootstrap|"]
 unmanaged:
   description:
     - With O(managed), what it does not manage but matters for security; C(tokens) (no entry owns them),
@@ -205,7 +253,6 @@ debug:
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
 from ansible_collections.moodleops.auth.plugins.module_utils.siteinfo import SiteReader
-from ansible_collections.moodleops.auth.plugins.module_utils.token_store import DEFAULT_PATH
 
 
 def read_site(moodle):
@@ -214,15 +261,16 @@ def read_site(moodle):
         raise InvalidInputError("moodle_site_info needs a site administrator's session (auth_method: password).",
                                 hint="Give username and password of a site administrator.")
     reader = SiteReader(client, moodle.settings, moodle.redact, token_store=moodle.params["token_store"],
-                        auth_settings=moodle.params["auth_settings"], managed=moodle.params["managed"])
-    result = reader.read()
-    result["changed"] = False
+                        state=moodle.state, auth_settings=moodle.params["auth_settings"], managed=moodle.params["managed"])
+    result = reader.read(prune_token_store=moodle.params["prune_token_store"], check_mode=moodle.check_mode)
+    result["changed"] = bool(result["pruned"])
     return result
 
 
 def main():
     moodle = MoodleModule(dict(
-        token_store=dict(type="path", default=DEFAULT_PATH, no_log=False),
+        token_store=dict(type="path", no_log=False),
+        prune_token_store=dict(type="bool", default=False, no_log=False),
         auth_settings=dict(type="str", default="enabled", choices=["enabled", "all", "none"]),
         managed=dict(type="dict", options=dict(
             tokens=dict(type="list", elements="dict", no_log=False),

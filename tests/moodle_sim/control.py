@@ -38,6 +38,14 @@ def handle(sim, method, path, body):
             if getattr(sim, "cas", None) is not None:
                 sim.cas.reset()
             return _json({"ok": True, "state": state.kind})
+        if path == "/__sim__/snapshot" and method == "POST":     # {"name": "x"}: what a database backup holds
+            return _json({"ok": True, "snapshots": state.snapshot(str(req.get("name") or "default"))})
+        if path == "/__sim__/restore" and method == "POST":      # {"name": "x"}: that backup restored
+            name = str(req.get("name") or "default")
+            if name not in state.snapshots:
+                return _json({"error": "no snapshot %r" % name}, 404)
+            state.restore(name)
+            return _json({"ok": True, "next_token_id": state.next_token_id})
         if path == "/__sim__/fault" and method == "POST":
             from .server import FAULT_MODES
             mode = req.get("mode", "none")

@@ -75,6 +75,7 @@ class SiteState(object):
         self.lock = threading.RLock()
         self.wwwroot = wwwroot
         self.moodle = moodle_version(moodle)     # which release is emulated (versions.py); kept across resets
+        self.snapshots = {}                      # name -> site data (snapshot()/restore()); kept across resets
         self.reset(kind)
 
     # ------------------------------------------------------------------ setup
@@ -277,6 +278,31 @@ class SiteState(object):
 
     def destroy_session(self, sid):
         self.sessions.pop(sid, None)
+
+    # ------------------------------------------------------------------ snapshot / restore
+    # Not part of the site's database: the lock, the emulated release, the address, the CAS server, the snapshots
+    # themselves, sessions (Moodle's default file sessions live in moodledata, which a database restore leaves as it
+    # is) and the code/PHP variants (plugin patch, PHP extensions).
+    NOT_RESTORED = ("lock", "moodle", "wwwroot", "cas_server", "snapshots", "sessions", "dead_sids",
+                    "apilogin_patched", "php_extensions")
+
+    def snapshot(self, name="default"):
+        """Keep the site's data as it is now (what a database backup holds) under ``name``."""
+        with self.lock:
+            self.snapshots[name] = copy.deepcopy(dict(
+                (key, value) for key, value in vars(self).items() if key not in self.NOT_RESTORED))
+            return sorted(self.snapshots)
+
+    def restore(self, name="default"):
+        """The site's data as at ``snapshot(name)``, as after restoring that database backup: every record and every
+        id counter (``next_token_id``, ``next_user_id``, ...) is the backup's, so records made since are gone and the
+        next ones get their ids again (a MySQL dump carries AUTO_INCREMENT, a PostgreSQL dump its sequences).
+        Sessions are kept. Raises KeyError for an unknown snapshot."""
+        with self.lock:
+            if name not in self.snapshots:
+                raise KeyError("no snapshot %r (taken: %s)" % (name, ", ".join(sorted(self.snapshots)) or "none"))
+            for key, value in copy.deepcopy(self.snapshots[name]).items():
+                setattr(self, key, value)
 
     # ------------------------------------------------------------------ export
     def to_json(self):
