@@ -12,16 +12,24 @@
 #   lint      ansible-lint --profile production (latest ansible-lint, own venv) + antsibull-changelog lint
 #   build     ansible-galaxy collection build + install of the tarball into a temp dir + ansible-doc of every
 #             module and ansible-doc -t role of every role from that install (2.16 and 2.21)
+#   galaxy    galaxy-importer (what Galaxy and Automation Hub run on every upload; own venv, its ansible-test off:
+#             the sanity stage runs that) on the tarball the build stage made: zero errors
 #   ee        ansible-builder create (own venv) on meta/execution-environment.yml placed at the collection root and
 #             on extensions/awx/execution-environment.yml, checks the generated contexts (Containerfile,
 #             requirements files) and ansible-builder introspect of the collection; no image is built
 # Venvs live in .venv-* at the repository root (gitignored) and are created or refreshed when needed.
 #
-# Usage: tools/test.sh [--quick] [--stages LIST] [--cores LIST] [--setup-only] [-- PYTEST ARGS...]
+# Every venv installs exactly the versions of its lock file, tools/requirements/locks/<venv>.txt (pip freeze --all of
+# a venv built from the unpinned tools/requirements/*.txt): a fresh machine tests what the developer tested. Refresh
+# the locks on purpose, review the diff and commit it:  tools/test.sh --refresh-locks
+#
+# Usage: tools/test.sh [--quick] [--stages LIST] [--cores LIST] [--setup-only] [--refresh-locks] [-- PYTEST ARGS...]
 #   --quick         pytest with ansible-core 2.16 only (same as --stages pytest --cores 2.16)
-#   --stages LIST   comma list of pytest,sanity,lint,build,ee (default: all)
+#   --stages LIST   comma list of pytest,sanity,lint,build,galaxy,ee (default: all)
 #   --cores LIST    comma list of ansible-core lines 2.16,2.19,2.21 for pytest/sanity (default: all)
 #   --setup-only    only create/refresh the venvs of the selected stages
+#   --refresh-locks rebuild the venvs of the selected stages from the unpinned requirements and rewrite their lock
+#                   files (then stops; nothing is tested)
 #   -- ARGS         extra arguments for pytest (e.g. -k redact -x)
 # Ends with a line "N passed, N failed": pytest tests plus one check per other stage; exit 1 on any failure.
 set -u
@@ -30,9 +38,10 @@ set -o pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
 
-STAGES="pytest,sanity,lint,build,ee"
+STAGES="pytest,sanity,lint,build,galaxy,ee"
 CORES="2.16,2.19,2.21"
 SETUP_ONLY=0
+REFRESH_LOCKS=0
 PYTEST_EXTRA=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -42,6 +51,7 @@ while [ $# -gt 0 ]; do
         --cores) CORES="$2"; shift ;;
         --cores=*) CORES="${1#*=}" ;;
         --setup-only) SETUP_ONLY=1 ;;
+        --refresh-locks) REFRESH_LOCKS=1; SETUP_ONLY=1 ;;
         --) shift; PYTEST_EXTRA=("$@"); break ;;
         -h|--help) sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
@@ -62,7 +72,7 @@ core_spec() { local minor="${1#2.}"; echo "ansible-core>=$1,<2.$((minor + 1))"; 
 core_venv() { echo "$ROOT/.venv-core${1/./}"; }
 LINT_VENV="$ROOT/.venv-lint"
 EE_VENV="$ROOT/.venv-ee"
-EE_SPEC="ansible-builder>=3.0,<4"
+GALAXY_VENV="$ROOT/.venv-galaxy"
 
 for core in ${CORES//,/ }; do
     core_python "$core" >/dev/null || { echo "unsupported ansible-core line: $core" >&2; exit 2; }
@@ -98,20 +108,36 @@ find_python() {  # find_python 3.11 -> path of a python3.11
     return 1
 }
 
-ensure_venv() {  # ensure_venv DIR PYVER PIP-ARGS... ; recreated when PIP-ARGS or the files they name change
-    local dir="$1" pyver="$2" py stamp_new
+LOCK_DIR="$ROOT/tools/requirements/locks"
+ensure_venv() {  # ensure_venv DIR PYVER PIP-ARGS... ; installs the lock file's versions of $LOCK_DIR/<venv name>.txt;
+                 # recreated when PIP-ARGS, the requirements or the lock change (with --refresh-locks: rewrites the lock)
+    local dir="$1" pyver="$2" py stamp_new lock constraint=()
     shift 2
-    stamp_new="$pyver $* $(cat "$ROOT"/tools/requirements/*.txt 2>/dev/null | cksum)"
-    if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp_new" ]; then
+    lock="$LOCK_DIR/$(basename "$dir" | sed 's/^\.venv-//').txt"
+    stamp_new="$pyver $* $(cat "$ROOT"/tools/requirements/*.txt "$lock" 2>/dev/null | cksum)"
+    if [ "$REFRESH_LOCKS" -eq 0 ] && [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp_new" ]; then
         return 0
     fi
+    if [ "$REFRESH_LOCKS" -eq 0 ]; then
+        [ -s "$lock" ] || { echo "!! no lock file $lock: run tools/test.sh --refresh-locks and commit it" >&2; return 1; }
+        constraint=(-c "$lock")
+    fi
     py="$(find_python "$pyver")" || return 1
-    echo "-- creating $(basename "$dir") with $py: pip install $*"
+    echo "-- creating $(basename "$dir") with $py: pip install ${constraint[*]:+${constraint[*]} }$*"
     rm -rf "$dir"
     "$py" -m venv "$dir" || return 1
-    "$dir/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    "$dir/bin/python" -m pip install -q "$@" 2>&1 | grep -v "is ignored: it is neither a file nor a directory"
+    "$dir/bin/python" -m pip install -q --upgrade ${constraint[@]+"${constraint[@]}"} pip >/dev/null 2>&1 || true
+    "$dir/bin/python" -m pip install -q ${constraint[@]+"${constraint[@]}"} "$@" 2>&1 \
+        | grep -v "is ignored: it is neither a file nor a directory"
     [ "${PIPESTATUS[0]}" -eq 0 ] || { rm -rf "$dir"; return 1; }
+    if [ "$REFRESH_LOCKS" -eq 1 ]; then
+        mkdir -p "$LOCK_DIR"
+        { echo "# Lock of $(basename "$dir") (Python $pyver): pip install $*"
+          echo "# Written by tools/test.sh --refresh-locks on $(date -u +%F); review the diff before committing."
+          "$dir/bin/python" -m pip freeze --all --exclude-editable | LC_ALL=C sort -f; } > "$lock"
+        echo "-- wrote $lock ($(grep -vc '^#' "$lock") packages)"
+        stamp_new="$pyver $* $(cat "$ROOT"/tools/requirements/*.txt "$lock" 2>/dev/null | cksum)"
+    fi
     echo "$stamp_new" > "$dir/.stamp"
 }
 
@@ -130,9 +156,17 @@ setup_lint() {
     return $rc
 }
 
+setup_galaxy() {
+    local start=$SECONDS
+    ensure_venv "$GALAXY_VENV" 3.11 -r tools/requirements/galaxy.txt
+    local rc=$?
+    [ $rc -eq 0 ] || check "setup galaxy" 1 $((SECONDS - start)) "venv could not be built"
+    return $rc
+}
+
 setup_ee() {
     local start=$SECONDS
-    ensure_venv "$EE_VENV" 3.13 "$EE_SPEC"
+    ensure_venv "$EE_VENV" 3.13 -r tools/requirements/ee.txt
     local rc=$?
     [ $rc -eq 0 ] || check "setup ee" 1 $((SECONDS - start)) "venv could not be built"
     return $rc
@@ -196,6 +230,9 @@ run_pytest() {  # run_pytest CORE FIRST-CORE
     fi
     PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
     record "pytest $core" "$rc" $((SECONDS - start)) "$(echo "$counts" | sed 's/^=* *//; s/ *=*$//')"
+    local where
+    where="$(grep -E '^where users run it: ' "$log" | tail -n 1 | sed 's/^where users run it: //')"
+    [ -z "$where" ] || SUMMARY+=("$(printf '      %-22s        %s' "  where users run it" "$where")")
 }
 
 # --- stage: sanity -----------------------------------------------------------------------------
@@ -251,13 +288,27 @@ run_lint() {
 }
 
 # --- stage: build ------------------------------------------------------------------------------
+# ansible-doc's stderr: a warning or error about this collection fails the check; others (a newer cryptography's
+# deprecation warning, ansible-core 2.21 on its own internal collection) are shown and pass
+collection_warnings() { grep -iE 'warning|error' "$1" | grep -qiE 'moodleops|ansible_collections/moodleops'; }
+other_warnings() {
+    grep -iE 'warning|error' "$1" | grep -viE 'moodleops' | sed 's/^/   (not about this collection, ignored) /' | head -n 5
+}
+TARBALL=""
+build_tarball() {  # build_tarball OUTDIR -> sets TARBALL
+    mkdir -p "$1"
+    (cd "$ROOT" && "$(core_venv 2.16)/bin/ansible-galaxy" collection build --force --output-path "$1" .) || return 1
+    TARBALL="$(find "$1" -name 'moodleops-auth-*.tar.gz' | head -n 1)"
+    [ -n "$TARBALL" ]
+}
+
 run_build() {
     local start=$SECONDS rc=0 venv out tarball core module doc
     venv="$(core_venv 2.16)"
     out="$TMP_BASE/build"
     mkdir -p "$out/dist" "$out/collections"
     banner "ansible-galaxy collection build + install + ansible-doc"
-    if ! (cd "$ROOT" && "$venv/bin/ansible-galaxy" collection build --force --output-path "$out/dist" .); then
+    if ! build_tarball "$out/dist"; then
         check "build" 1 $((SECONDS - start)) "ansible-galaxy collection build failed"
         return
     fi
@@ -267,7 +318,7 @@ run_build() {
     # every role (roles/<name>/meta/argument_specs.yml) must render with ansible-doc -t role
     local ROLES=() role
     for role in "$ROOT"/roles/*/meta/argument_specs.yml; do [ -e "$role" ] && ROLES+=("$(basename "$(dirname "$(dirname "$role")")")"); done
-    tarball="$(find "$out/dist" -name 'moodleops-auth-*.tar.gz' | head -n 1)"
+    tarball="$TARBALL"
     echo "-- $(basename "$tarball"): $(tar -tzf "$tarball" | wc -l) entries, $(du -k "$tarball" | cut -f1) KiB"
     if tar -tzf "$tarball" | grep -E '(^|/)(\.venv[^/]*|tests/output|\.ansible|__pycache__|\.pytest_cache)/' | head -n 5 | grep .; then
         echo "!! the tarball holds files that build_ignore should leave out"; rc=1
@@ -280,8 +331,9 @@ run_build() {
             if (cd "$out" && ANSIBLE_COLLECTIONS_PATH="$out/collections" \
                     "$(core_venv "$core")/bin/ansible-doc" "moodleops.auth.$module" > "$doc" 2> "$doc.err") \
                 && grep -q "moodleops.auth.$module" "$doc" && grep -q "$out/collections" "$doc" \
-                && ! grep -qiE 'warning|error' "$doc.err"; then
+                && ! collection_warnings "$doc.err"; then
                 echo "-- ansible-doc ($core) moodleops.auth.$module: $(wc -l < "$doc") lines, from $out/collections"
+                other_warnings "$doc.err"
             else
                 echo "!! ansible-doc ($core) moodleops.auth.$module did not render from the install:"
                 cat "$doc.err"; head -n 20 "$doc"; rc=1
@@ -292,9 +344,9 @@ run_build() {
             if (cd "$out" && ANSIBLE_COLLECTIONS_PATH="$out/collections" \
                     "$(core_venv "$core")/bin/ansible-doc" -t role "moodleops.auth.$role" > "$doc" 2> "$doc.err") \
                 && grep -qi "moodleops.auth.$role" "$doc" && grep -q "ENTRY POINT" "$doc" \
-                && ! grep -v "ansible_collections/ansible/_protomatter' does not have a MANIFEST.json" "$doc.err" \
-                    | grep -qiE 'warning|error'; then  # (ansible-core 2.21 warns about its own internal collection)
+                && ! collection_warnings "$doc.err"; then
                 echo "-- ansible-doc -t role ($core) moodleops.auth.$role: $(wc -l < "$doc") lines"
+                other_warnings "$doc.err"
             else
                 echo "!! ansible-doc -t role ($core) moodleops.auth.$role did not render from the install:"
                 cat "$doc.err"; head -n 20 "$doc"; rc=1
@@ -302,6 +354,19 @@ run_build() {
         done
     done
     check "build+install+doc" $rc $((SECONDS - start)) "$(basename "$tarball")"
+}
+
+# --- stage: galaxy (what Galaxy and Automation Hub run on every upload) -------------------------------
+run_galaxy() {
+    local start=$SECONDS rc log="$LOG_DIR/galaxy-importer.log"
+    banner "galaxy-importer ($("$GALAXY_VENV/bin/python" -m pip show galaxy-importer 2>/dev/null | grep '^Version' | cut -d' ' -f2))"
+    if [ -z "$TARBALL" ] && ! build_tarball "$TMP_BASE/galaxy-dist"; then
+        check "galaxy-importer" 1 $((SECONDS - start)) "ansible-galaxy collection build failed"
+        return
+    fi
+    bash "$ROOT/tools/galaxy_import.sh" "$GALAXY_VENV" "$TARBALL" 2>&1 | tee "$log" | grep -v '^Loading '
+    rc=${PIPESTATUS[0]}
+    check "galaxy-importer" "$rc" $((SECONDS - start)) "$(grep -E '^galaxy-importer: ' "$log" | tail -n 1)"
 }
 
 # --- stage: ee (execution environment definitions) ----------------------------------------------
@@ -356,12 +421,12 @@ run_ee() {
 T0=$SECONDS
 WANT_CORES=()
 for core in ${CORES//,/ }; do WANT_CORES+=("$core"); done
-if has "$STAGES" build; then
+if has "$STAGES" build || has "$STAGES" galaxy; then
     has "$CORES" 2.16 || WANT_CORES+=(2.16)
 fi
 
 READY_CORES=","
-if has "$STAGES" pytest || has "$STAGES" sanity || has "$STAGES" build; then
+if has "$STAGES" pytest || has "$STAGES" sanity || has "$STAGES" build || has "$STAGES" galaxy; then
     for core in "${WANT_CORES[@]}"; do
         start=$SECONDS
         if setup_core "$core"; then READY_CORES="$READY_CORES$core,"; fi
@@ -370,6 +435,8 @@ if has "$STAGES" pytest || has "$STAGES" sanity || has "$STAGES" build; then
 fi
 LINT_READY=0
 if has "$STAGES" lint; then setup_lint && LINT_READY=1; fi
+GALAXY_READY=0
+if has "$STAGES" galaxy; then setup_galaxy && GALAXY_READY=1; fi
 EE_READY=0
 if has "$STAGES" ee; then setup_ee && EE_READY=1; fi
 [ "$SETUP_ONLY" -eq 1 ] && { echo "setup done in $((SECONDS - T0))s"; [ "$FAILED" -eq 0 ]; exit $?; }
@@ -391,6 +458,7 @@ if has "$STAGES" sanity; then
 fi
 if has "$STAGES" lint && [ "$LINT_READY" -eq 1 ]; then run_lint; fi
 if has "$STAGES" build && has "$READY_CORES" 2.16; then run_build; fi
+if has "$STAGES" galaxy && [ "$GALAXY_READY" -eq 1 ]; then run_galaxy; fi
 if has "$STAGES" ee && [ "$EE_READY" -eq 1 ]; then run_ee; fi
 
 banner "summary ($((SECONDS - T0))s; logs in tests/output/tools-test/)"
