@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import re
 
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
@@ -16,6 +17,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PluginNotInstalledError,
     WriteNotAppliedError,
 )
+from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import query_of
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import field_name, moodle_value
 
@@ -187,10 +189,16 @@ class AuthPluginResource(Resource):
         valid = self.valid_settings()
         unknown = sorted(set(self.wanted) - set(valid))
         if unknown:
-            raise InvalidInputError("auth_%s has no settings %s." % (self.name, ", ".join(unknown)),
-                                    hint="Valid settings: %s." % ", ".join(sorted(valid)))
+            raise InvalidInputError("Unknown settings of auth_%s: %s." % (
+                self.name, "; ".join(self.unknown_setting(name, valid) for name in unknown)),
+                hint="Valid settings: %s. Nothing was written." % ", ".join(sorted(valid)))
         values = self.moodle.settings.read(self.section, [self.key(name) for name in self.wanted])
         return dict((name, values[self.key(name)]) for name in self.wanted)
+
+    def unknown_setting(self, name, valid):
+        """settings.<name>, not a setting of the plugin, with the closest valid name when there is one."""
+        close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+        return "settings.%s%s" % (name, " (did you mean %s?)" % close[0] if close else "")
 
     def valid_settings(self):
         if self.cli:
@@ -200,16 +208,29 @@ class AuthPluginResource(Resource):
         return [name[len(prefix):] for name in self.moodle.settings.available(self.section) if name.startswith(prefix)]
 
     def check_choices(self):
-        """Select settings accept only their options (http: read from the page)."""
+        """Each value against its control on the settings page (http), before any write: a boolean (YAML's reading
+        of an unquoted yes/no/on/off/true/false) only for a checkbox or a select of 0 and 1; a select's value one
+        of its options."""
         if self.cli or not self.wanted:  # no settings asked for: no settings page to read (apilogin has none)
             return
         form = self.moodle.settings.section_form(self.section)
-        for name, value in self.wanted.items():
-            control = form.control(field_name(self.key(name)))
+        problems = []
+        for name in sorted(self.wanted):
+            field = field_name(self.key(name))
+            given = self.params["settings"][name]
+            problem = boolean_control_problem(form, field, given, name)
+            if problem:
+                problems.append("settings.%s %s" % (name, problem))
+                continue
+            control = form.control(field)
+            value = self.wanted[name]
             if control is not None and control.tag == "select" and not control.multiple:
                 options = [option for option, _label, _selected in control.options]
                 if value not in options:
-                    raise InvalidInputError("settings.%s must be one of %s, not %s." % (name, ", ".join(options), value))
+                    problems.append("settings.%s must be one of %s, not %s" % (name, ", ".join(options), value))
+        if problems:
+            raise InvalidInputError("Settings of auth_%s that its settings page cannot take: %s." % (
+                self.name, "; ".join(problems)), hint="Nothing was written.")
 
     # -- desired ---------------------------------------------------------------------------------------------------
     def desired(self, before):

@@ -157,7 +157,86 @@ MODULE_RULES = {
                        "callforward": url()},
 }
 
-_YAML_BOOLEAN_HINT = "YAML reads unquoted yes/no/true/false/on/off as a boolean: quote the value"
+# What YAML turns into a boolean (YAML 1.1, as Ansible reads playbooks): once parsed, the spelling is gone.
+YAML_BOOLEAN_WORDS = "an unquoted yes/no/on/off/true/false"
+# Keys of free-form dict options whose values are text (or a select of the user form that a boolean cannot pick):
+# a boolean there is YAML's reading of an unquoted word. moodle_user's profile: its standard fields (useradmin.py
+# PROFILE_FIELDS; custom profile_field_* may be checkboxes, checked on the form); moodle_apilogin_user's user
+# columns that hold text (apilogin.py SETTABLE_FIELDS minus the flags and numbers).
+PROFILE_TEXT_KEYS = ("city", "country", "lang", "timezone", "description", "institution", "department", "phone1",
+                     "phone2", "address", "maildisplay", "moodlenetprofile", "imagealt", "firstnamephonetic",
+                     "lastnamephonetic", "middlename", "alternatename")
+APILOGIN_TEXT_COLUMNS = ("auth", "username", "idnumber", "firstname", "lastname", "email", "phone1", "phone2",
+                         "institution", "department", "address", "city", "country", "lang", "theme", "timezone",
+                         "description", "calendartype", "imagealt", "lastnamephonetic", "firstnamephonetic",
+                         "middlename", "alternatename")
+TEXT_KEYS = {
+    "moodle_user": {"profile": PROFILE_TEXT_KEYS},
+    "moodle_apilogin_user": {"user": APILOGIN_TEXT_COLUMNS, "users": APILOGIN_TEXT_COLUMNS},
+}
+# How a boolean was probably spelt, for the example of quoting it (country: NO is Norway, lang: no Norwegian).
+_SPELLINGS = {("country", False): "NO", ("lang", False): "no"}
+
+
+def yaml_example(key, value, quote="'"):
+    """``key: 'off'``: how to write ``value`` (a boolean or a number YAML made of an unquoted word) as text."""
+    if isinstance(value, bool):
+        text = _SPELLINGS.get((key, value), "on" if value else "off")
+    else:
+        text = "%s" % value
+    quoted = "%s%s%s" % (quote, text, quote)
+    return "%s: %s" % (key, quoted) if key else "- %s" % quoted
+
+
+def yaml_boolean_problem(value, key):
+    """The problem of a boolean given where text belongs (the option's name goes before it)."""
+    return "is the boolean %s, not text: YAML read %s as a boolean; quote the value, e.g. %s" % (
+        "true" if value else "false", YAML_BOOLEAN_WORDS, yaml_example(key, value))
+
+
+def control_kind(form, name):
+    """What a form field is (pages.Form): 'checkbox' (a checkbox, with or without its hidden 0), 'select',
+    'multiselect', 'text' (text, password, number ... inputs and textareas), or None (not on the form, or only
+    hidden inputs, such as a file manager's draft area)."""
+    controls = form.controls_named(name)
+    if any(control.tag == "input" and control.type in ("checkbox", "radio") for control in controls):
+        return "checkbox"
+    for control in controls:
+        if control.tag == "select":
+            return "multiselect" if control.multiple else "select"
+        if control.tag == "textarea":
+            return "text"
+        if control.tag == "input" and control.type not in ("hidden", "submit", "button", "image", "reset", "file"):
+            return "text"
+    return None
+
+
+def select_values(form, name):
+    """The values a select offers (blank placeholders left out)."""
+    control = form.control(name)
+    return [option[0] for option in control.options if option[0] is not None and option[0].strip()]
+
+
+def boolean_control_problem(form, name, value, key):
+    """What is wrong with the boolean ``value`` for the form field ``name`` (shown as ``key``), or None: fine for a
+    checkbox (1/0) and for a select offering exactly 0 and 1; for text, or a select of other values, it is YAML's
+    reading of an unquoted yes/no/on/off/true/false."""
+    if not isinstance(value, bool):
+        return None
+    kind = control_kind(form, name)
+    became = "%s, which would be written as %d" % ("true" if value else "false", 1 if value else 0)
+    if kind == "text":
+        return "is a text field, but YAML read %s as a boolean (%s); quote the value, e.g. %s" % (
+            YAML_BOOLEAN_WORDS, became, yaml_example(key, value))
+    if kind in ("select", "multiselect"):
+        values = select_values(form, name)
+        if kind == "select" and sorted(values) == ["0", "1"]:
+            return None
+        shown = values[:12]
+        return ("is a choice of %s%s, but YAML read %s as a boolean (%s); give one of those values, quoted, e.g. "
+                "%s: '%s'" % (", ".join(shown), ", ..." if len(values) > len(shown) else "", YAML_BOOLEAN_WORDS,
+                              became, key, values[0] if values else "..."))
+    return None
 
 
 def value_problems(rules, values):
@@ -185,21 +264,38 @@ def path_label(path):
     return text
 
 
-def boolean_problems(argument_spec, raw):
-    """(option, problem) for each str option (or list element) given a boolean, which Ansible would turn into
-    'True'/'False': YAML made it of an unquoted yes, no, true, false, on or off."""
+def boolean_problems(argument_spec, raw, text_keys=None, prefix=""):
+    """(option, problem) for each str option (or list element, or str sub-option of a dict or a list of dicts, or
+    a key of ``text_keys``: {dict option: keys that hold text}) given a boolean, which Ansible would turn into
+    'True'/'False' (or Moodle into '1'/'0'): YAML made it of an unquoted yes, no, true, false, on or off."""
     found = []
+    text_keys = text_keys or {}
+    raw = raw if isinstance(raw, dict) else {}
     for option in sorted(argument_spec):
-        spec = argument_spec[option]
+        spec = argument_spec[option] or {}
         value = raw.get(option)
-        if spec.get("type", "str") in ("str", "path") and isinstance(value, bool):
-            found.append((option, "is the boolean %s, not text; %s (%s: '...')" % (value, _YAML_BOOLEAN_HINT, option)))
-        elif spec.get("type") == "list" and spec.get("elements") == "str" and isinstance(value, list):
+        kind = spec.get("type", "str")
+        path = prefix + option
+        if kind in ("str", "path") and isinstance(value, bool):
+            found.append((path, yaml_boolean_problem(value, option)))
+        elif kind == "list" and isinstance(value, list):
             for index, item in enumerate(value):
-                if isinstance(item, bool):
-                    found.append(("%s[%d]" % (option, index), "is the boolean %s, not text; %s" % (
-                        item, _YAML_BOOLEAN_HINT)))
+                where = "%s[%d]" % (path, index)
+                if spec.get("elements") in ("str", "path") and isinstance(item, bool):
+                    found.append((where, yaml_boolean_problem(item, None)))
+                elif spec.get("elements") == "dict" and isinstance(item, dict):
+                    found.extend(_nested_boolean_problems(spec, item, text_keys.get(option), where + "."))
+        elif kind == "dict" and isinstance(value, dict):
+            found.extend(_nested_boolean_problems(spec, value, text_keys.get(option), path + "."))
     return found
+
+
+def _nested_boolean_problems(spec, value, keys, prefix):
+    """The booleans inside one dict: its sub-options (``options``) or, free-form, its ``keys`` that hold text."""
+    if spec.get("options"):
+        return boolean_problems(spec["options"], value, prefix=prefix)
+    return [(prefix + key, yaml_boolean_problem(value[key], key))
+            for key in sorted(keys or ()) if isinstance(value.get(key), bool)]
 
 
 def number_problems(params):
@@ -264,7 +360,8 @@ def check_options(module_name, argument_spec, params, raw, found=()):
     rules = dict(CONNECTION_RULES)
     rules.update(MODULE_RULES.get(module_name, {}))
     rules = dict((option, rule) for option, rule in rules.items() if option in argument_spec)
-    found = list(found) + boolean_problems(argument_spec, raw or {}) + number_problems(params)
+    found = list(found) + boolean_problems(argument_spec, raw or {}, TEXT_KEYS.get(module_name)) + \
+        number_problems(params)
     named = set(path for path, _problem in found)
     found.extend((path_label(path), problem) for path, problem in value_problems(rules, params)
                  if path_label(path) not in named)

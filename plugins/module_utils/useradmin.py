@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.moodleops.auth.plugins.module_utils.argspec import env_fallback
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
+from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
     MoodleError,
@@ -573,6 +574,12 @@ class UserResource(Resource):
         if unknown:
             raise InvalidInputError("Unknown profile keys: %s." % ", ".join("profile.%s" % key for key in unknown),
                                     hint="The user form has: %s. Nothing was changed." % ", ".join(sorted(known)))
+        booleans = ["profile.%s %s" % (key, problem) for key, problem in sorted(
+            (key, boolean_control_problem(user_form.form, form_field(key), value, key))
+            for key, value in (params["profile"] or {}).items()) if problem]
+        if booleans:  # a custom profile field of text (or a menu): YAML read an unquoted word as a boolean
+            raise InvalidInputError("Profile fields that the user form cannot take: %s." % "; ".join(booleans),
+                                    hint="Nothing was changed.")
         require_choice("auth", after["auth"], user_form.choices("auth"))
         for key in params["profile"] or {}:
             if user_form.has(form_field(key)):

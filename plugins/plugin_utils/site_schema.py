@@ -39,6 +39,14 @@ APILOGIN_USER_FIELDS = (
     "middlename", "alternatename",
 )
 
+# The columns of APILOGIN_USER_FIELDS that hold text (a boolean there is YAML's reading of an unquoted yes/no/on/off;
+# module_utils/input_checks.py APILOGIN_TEXT_COLUMNS refuses it in the module's options).
+APILOGIN_TEXT_FIELDS = (
+    "auth", "username", "idnumber", "firstname", "lastname", "email", "phone1", "phone2", "institution",
+    "department", "address", "city", "country", "lang", "theme", "timezone", "description", "calendartype",
+    "imagealt", "lastnamephonetic", "firstnamephonetic", "middlename", "alternatename",
+)
+
 CONTEXT_LEVELS = ["system", "user", "category", "course", "module", "block"]
 PERMISSIONS = ["allow", "prevent", "prohibit", "inherit"]
 
@@ -228,7 +236,10 @@ AUTH_PLUGIN = _item(
         "settings": {
             "type": "object",
             "description": "The plugin's settings by name (the part after auth_<name>/); secret ones (apikey, "
-                           "anything named like a password or secret) belong in vault variables.",
+                           "anything named like a password or secret) belong in vault variables. A boolean "
+                           "(true/false, and an unquoted yes/no/on/off, which YAML reads as one) only for a checkbox "
+                           "or a select of 0 and 1: the settings page is read first, and a boolean for a text "
+                           "setting fails before any write (quote it: ipwhitelist: 'off').",
             "default": {},
             "additionalProperties": {"type": ["string", "integer", "number", "boolean"]},
         },
@@ -237,13 +248,15 @@ AUTH_PLUGIN = _item(
 )
 
 _APILOGIN_COLUMN = {"type": ["string", "integer", "boolean"]}
+_APILOGIN_TEXT_COLUMN = {"type": ["string", "integer"]}
 
 APILOGIN_USER = {
     "type": "object",
     "description": "A user as columns of Moodle's user table; must hold the match_field.",
     "additionalProperties": False,
     "properties": dict(
-        [(name, dict(_APILOGIN_COLUMN, description="User column %s." % name)) for name in APILOGIN_USER_FIELDS]
+        [(name, dict(_APILOGIN_TEXT_COLUMN if name in APILOGIN_TEXT_FIELDS else _APILOGIN_COLUMN,
+                     description="User column %s." % name)) for name in APILOGIN_USER_FIELDS]
         + [("id", {"type": "integer", "description": "The user's id (only with match_field: id)."}),
            ("state", _enum(["present", "absent", "suspended"],
                            "present: exists with these fields; suspended: the same, and suspended; absent: deleted.",

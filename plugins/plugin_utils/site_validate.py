@@ -15,7 +15,12 @@ import datetime
 import difflib
 import re
 
-from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import MODULE_RULES, value_problems
+from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import (
+    MODULE_RULES,
+    YAML_BOOLEAN_WORDS,
+    value_problems,
+    yaml_example,
+)
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_schema import (
     SCHEMA,
     SECRET_KEYS,
@@ -129,6 +134,22 @@ def _types(expected):
     return "'%s'" % expected
 
 
+def _yaml_hint(path, instance, expected, secret):
+    """A boolean or a number where text belongs is YAML's reading of an unquoted word (country: NO, name: on,
+    idnumber: 12345): say so, and how to quote it. The spelling is gone once YAML parsed it: the example guesses."""
+    if "string" not in expected or instance is None or not isinstance(instance, (bool, int, float)):
+        return ""
+    if secret:
+        return "; YAML read this unquoted value as a boolean or a number; quote it"
+    key = path[-1] if path and isinstance(path[-1], str) else None
+    if isinstance(instance, bool):
+        what = "%s (%s is a boolean)" % ("true" if instance else "false", YAML_BOOLEAN_WORDS)
+    else:
+        what = "the number %s" % instance
+    return "; YAML read this unquoted value as %s; quote it%s, e.g. %s" % (
+        what, "" if isinstance(instance, bool) else " as written", yaml_example(key, instance, quote='"'))
+
+
 def _schema_problems(error):
     """The problems of one jsonschema error: (path list, message)."""
     path = list(error.path)
@@ -158,7 +179,8 @@ def _schema_problems(error):
                 message += (" (Ansible turned it into text: a value inside it could not be templated back, such as "
                             "an unquoted date - quote dates, e.g. valid_until: \"2027-06-30\")")
             return [(path, message)]
-        return [(path, "%s is not of type %s" % (value, _types(error.validator_value)))]
+        return [(path, "%s is not of type %s%s" % (value, _types(error.validator_value),
+                                                   _yaml_hint(path, error.instance, expected, secret)))]
     if validator == "enum":
         return [(path, "%s is not one of %r" % (value, error.validator_value))]
     if validator == "minimum":

@@ -245,13 +245,84 @@ def typed_cases():
     return cases
 
 
+# DELETE as an option's value leaves out a base option; in the site description table, removes the key.
+DELETE = object()
+
+# YAML's booleans (an unquoted yes/no/on/off/true/false) and numbers where text belongs, nested too, and auth
+# plugin settings checked against their control on the settings page (read before any write): (case id, module,
+# options, what the message must name, what else it must say).
+YAML_WORDS = "YAML read an unquoted yes/no/on/off/true/false as a boolean"
+YAML_ROWS = [
+    ("settings_text_off", "moodle_auth_plugin", {"name": "userkey", "settings": {"ipwhitelist": False}},
+     ["settings.ipwhitelist"], ["Settings of auth_userkey that its settings page cannot take: settings.ipwhitelist "
+                                "is a text field", YAML_WORDS, "false, which would be written as 0",
+                                "ipwhitelist: 'off'", "Nothing was written"]),
+    ("settings_text_on", "moodle_auth_plugin", {"name": "userkey",
+                                                 "settings": {"redirecturl": True, "keylifetime": 60}},
+     ["settings.redirecturl"], [YAML_WORDS, "redirecturl: 'on'", "is a text field"]),
+    ("settings_select_not_yes_no", "moodle_auth_plugin", {"name": "userkey", "settings": {"mappingfield": True}},
+     ["settings.mappingfield"], [YAML_WORDS, "is a choice of username, email, idnumber", "mappingfield: 'username'"]),
+    ("settings_two_at_once", "moodle_auth_plugin", {"name": "userkey", "settings": {"ipwhitelist": True,
+                                                                                     "ssourl": False}},
+     ["settings.ipwhitelist", "settings.ssourl"], [YAML_WORDS]),
+    ("settings_unknown_did_you_mean", "moodle_auth_plugin", {"name": "userkey",
+                                                              "settings": {"ipwhitelst": "10.0.0.0/8"}},
+     ["settings.ipwhitelst"], ["Unknown settings of auth_userkey: settings.ipwhitelst (did you mean ipwhitelist?).",
+                               "Valid settings: "]),
+    ("settings_unknown_two", "moodle_auth_plugin", {"name": "userkey", "settings": {"mapingfield": "email",
+                                                                                     "shoe_size": 44}},
+     ["settings.mapingfield", "settings.shoe_size"], ["settings.mapingfield (did you mean mappingfield?); "
+                                                      "settings.shoe_size. Valid settings: "]),
+    ("profile_country_no", "moodle_user", {"profile": {"country": False}},
+     ["profile.country"], ["is the boolean false, not text", YAML_WORDS, "country: 'NO'"]),
+    ("profile_city_lang", "moodle_user", {"profile": {"city": True, "lang": False}},
+     ["profile.city", "profile.lang"], ["lang: 'no'"]),
+    ("profile_maildisplay", "moodle_user", {"profile": {"maildisplay": True}}, ["profile.maildisplay"], [YAML_WORDS]),
+    ("suboption_str", "moodle_userkey_url", {"activity": {"modname": True, "cmid": 1}},
+     ["activity.modname"], [YAML_WORDS, "modname: 'on'"]),
+    ("suboption_list_element", "moodle_site_info", {"managed": {"auth_plugins": ["userkey", False]}},
+     ["managed.auth_plugins[1]"], [YAML_WORDS, "- 'off'"]),
+    ("apilogin_user_column", "moodle_apilogin_user", {"user": {"username": "bad_input_user", "country": False}},
+     ["user.country"], [YAML_WORDS, "country: 'NO'"]),
+    ("apilogin_users_column", "moodle_apilogin_user", {"user": DELETE, "users": [{"username": "bad_input_user",
+                                                                                "city": True}]},
+     ["users[0].city"], [YAML_WORDS]),
+    ("top_level_name_on", "moodle_auth_plugin", {"name": True}, ["name"], [YAML_WORDS, "name: 'on'"]),
+]
+# case id -> what the message must say besides the option's name
+MESSAGE_SAYS = dict(("%s-yaml-%s" % (module, case), says) for case, module, _options, _names, says in YAML_ROWS)
+
+
+def yaml_cases():
+    return [("%s-yaml-%s" % (module, case), module, options, names)
+            for case, module, options, names, _says in YAML_ROWS]
+
+
 def module_cases():
-    return string_cases() + connection_cases() + typed_cases()
+    return string_cases() + connection_cases() + typed_cases() + yaml_cases()
+
+
+# moodle_site applying a description (the checks that need the site: the settings page of an auth plugin): (case
+# id, description, what the message must name, what else it must say). Nothing may be written.
+SITE_APPLY = [
+    ("auth_plugins-settings-text-yaml_false",
+     {"auth_plugins": [{"name": "userkey", "settings": {"ipwhitelist": False}}]},
+     ["auth_plugins[0]", "settings.ipwhitelist"], [YAML_WORDS, "ipwhitelist: 'off'"]),
+    ("auth_plugins-settings-second-entry", {"auth_plugins": [
+        {"name": "manual"},
+        {"name": "userkey", "settings": {"iprestriction": True, "ssourl": True}}]},
+     ["auth_plugins[1]", "settings.ssourl"], [YAML_WORDS, "ssourl: 'on'"]),
+    ("auth_plugins-settings-unknown", {"auth_plugins": [{"name": "userkey", "settings": {"keylifetme": 60}}]},
+     ["auth_plugins[0]", "settings.keylifetme"], ["did you mean keylifetime?"]),
+    ("users-profile-country-yaml_false", {"users": [{"username": "bad_input_user", "firstname": "Bad",
+                                                     "lastname": "Input", "email": "bad@example.edu",
+                                                     "password": "Bad#Input12345", "profile": {"country": False}}]},
+     ["users[0]", "profile.country"], [YAML_WORDS, "country: 'NO'"]),
+]
 
 
 # Site description: (case id, path of the value (a list of keys) set on a valid description, the value, the path
-# the problem must name). DELETE removes the key.
-DELETE = object()
+# the problem must name). DELETE removes the key. SITE_SAYS: what else a problem must say (by case id).
 SITE = [
     ("users-username-empty", ["users", 0, "username"], "", "users[0].username"),
     ("users-username-control", ["users", 0, "username"], "ci\x07bot", "users[0].username"),
@@ -301,6 +372,13 @@ SITE = [
     ("auth_plugins-name-empty", ["auth_plugins", 0, "name"], "", "auth_plugins[0].name"),
     ("auth_plugins-position-zero", ["auth_plugins", 0, "position"], 0, "auth_plugins[0].position"),
     ("auth_plugins-settings-list", ["auth_plugins", 0, "settings"], ["x"], "auth_plugins[0].settings"),
+    ("auth_plugins-name-yaml_true", ["auth_plugins", 0, "name"], True, "auth_plugins[0].name"),
+    ("users-profile-country-yaml_false", ["users", 0, "profile", "country"], False, "users[0].profile.country"),
+    ("users-profile-lang-yaml_false", ["users", 0, "profile", "lang"], False, "users[0].profile.lang"),
+    ("users-idnumber-number", ["users", 0, "idnumber"], 12345, "users[0].idnumber"),
+    ("roles-users-yaml_false", ["roles", 0, "users"], ["ci_bot", False], "roles[0].users[1]"),
+    ("apilogin-users-country-yaml_false", ["apilogin", "users", 0, "country"], False, "apilogin.users[0].country"),
+    ("apilogin-users-city-yaml_true", ["apilogin", "users", 0, "city"], True, "apilogin.users[0].city"),
     ("webservices-protocols-upper", ["webservices", "protocols"], ["REST"], "webservices.protocols[0]"),
     ("webservices-protocols-empty", ["webservices", "protocols"], [""], "webservices.protocols[0]"),
     ("webservices-enabled-string", ["webservices", "enabled"], "yes", "webservices.enabled"),
@@ -317,3 +395,12 @@ SITE = [
     ("apilogin-match_field-unknown", ["apilogin", "match_field"], "phone", "apilogin.match_field"),
     ("unknown_section", ["courses"], [], "courses"),
 ]
+SITE_SAYS = {
+    "auth_plugins-name-yaml_true": ["YAML read this unquoted value as true", 'quote it, e.g. name: "on"'],
+    "users-profile-country-yaml_false": ["YAML read this unquoted value as false", 'quote it, e.g. country: "NO"'],
+    "users-profile-lang-yaml_false": ['lang: "no"'],
+    "users-idnumber-number": ["YAML read this unquoted value as the number 12345", 'idnumber: "12345"'],
+    "roles-users-yaml_false": ["YAML read this unquoted value as false", '- "off"'],
+    "apilogin-users-country-yaml_false": ["YAML read this unquoted value as false", 'country: "NO"'],
+    "apilogin-users-city-yaml_true": ["YAML read this unquoted value as true"],
+}

@@ -74,6 +74,10 @@ def changed(*edits):
 DELETE = object()
 P = "moodle_site"
 
+NUM = "; YAML read this unquoted value as the number %s; quote it as written, e.g. %s"
+YAML_TRUE = "YAML read this unquoted value as true (an unquoted yes/no/on/off/true/false is a boolean); "
+YAML_FALSE = "YAML read this unquoted value as false (an unquoted yes/no/on/off/true/false is a boolean); "
+
 # (id, description, exactly the problems expected)
 INVALID = [
     # wrong types, every level
@@ -91,7 +95,8 @@ INVALID = [
     ("site-templated-to-text", "{'users': [{'username': 'x', 'password': '%s'}]}" % SECRET,
      [P + ": a string is not of type 'object' (Ansible turned it into text: a value inside it could not be templated "
           "back, such as an unquoted date - quote dates, e.g. valid_until: \"2027-06-30\")"]),
-    ("user-username-int", changed((["users", 0, "username"], 7)), [P + ".users[0].username: 7 is not of type 'string'"]),
+    ("user-username-int", changed((["users", 0, "username"], 7)),
+     [P + ".users[0].username: 7 is not of type 'string'" + NUM % ("7", 'username: "7"')]),
     ("user-state-choice", changed((["users", 0, "state"], "deleted")),
      [P + ".users[0].state: 'deleted' is not one of ['present', 'absent', 'suspended']"]),
     ("user-update-password-choice", changed((["users", 0, "update_password"], "never")),
@@ -113,7 +118,7 @@ INVALID = [
     ("role-users-str", changed((["roles", 0, "users"], "ci_bot")),
      [P + ".roles[0].users: a string is not of type 'array'"]),
     ("service-function-int", changed((["services", 1], {"shortname": "s2", "functions": ["a", 42]})),
-     [P + ".services[1].functions[1]: 42 is not of type 'string'"]),
+     [P + ".services[1].functions[1]: 42 is not of type 'string'" + NUM % ("42", '- "42"')]),
     ("service-restricted-str", changed((["services", 0, "restricted_users"], "yes")),
      [P + ".services[0].restricted_users: 'yes' is not of type 'boolean'"]),
     ("token-state-choice", changed((["tokens", 0, "state"], "revoked")),
@@ -121,7 +126,7 @@ INVALID = [
     ("token-method-choice", changed((["tokens", 0, "method"], "password")),
      [P + ".tokens[0].method: 'password' is not one of ['admin', 'login']"]),
     ("token-valid-until-int", changed((["tokens", 0, "valid_until"], 86400)),
-     [P + ".tokens[0].valid_until: 86400 is not of type 'string'"]),
+     [P + ".tokens[0].valid_until: 86400 is not of type 'string'" + NUM % ("86400", 'valid_until: "86400"')]),
     ("auth-plugin-state-choice", changed((["auth_plugins", 0, "state"], "on")),
      [P + ".auth_plugins[0].state: 'on' is not one of ['enabled', 'disabled', 'absent']"]),
     ("auth-plugin-position-zero", changed((["auth_plugins", 0, "position"], 0)),
@@ -134,6 +139,25 @@ INVALID = [
      [P + ".apilogin.users[0].state: 'gone' is not one of ['present', 'absent', 'suspended']"]),
     ("apilogin-user-id-str", changed((["apilogin", "users", 0, "id"], "3")),
      [P + ".apilogin.users[0].id: '3' is not of type 'integer'"]),
+    # YAML's booleans and numbers where text belongs: what YAML did and how to quote it
+    ("yaml-country-no", changed((["users", 0, "profile"], {"country": False})),
+     [P + ".users[0].profile.country: False is not of type 'string', 'integer', 'null'; " + YAML_FALSE
+      + 'quote it, e.g. country: "NO"']),
+    ("yaml-lang-no", changed((["users", 0, "profile"], {"lang": False})),
+     [P + ".users[0].profile.lang: False is not of type 'string', 'integer', 'null'; " + YAML_FALSE
+      + 'quote it, e.g. lang: "no"']),
+    ("yaml-auth-plugin-name-on", changed((["auth_plugins", 0, "name"], True)),
+     [P + ".auth_plugins[0].name: True is not of type 'string'; " + YAML_TRUE + 'quote it, e.g. name: "on"']),
+    ("yaml-role-users-bool", changed((["roles", 0, "users"], ["ci_bot", False])),
+     [P + ".roles[0].users[1]: False is not of type 'string'; " + YAML_FALSE + 'quote it, e.g. - "off"']),
+    ("yaml-apilogin-country-no", changed((["apilogin", "users", 0, "country"], False)),
+     [P + ".apilogin.users[0].country: False is not of type 'string', 'integer'; " + YAML_FALSE
+      + 'quote it, e.g. country: "NO"']),
+    ("yaml-apilogin-city-yes", changed((["apilogin", "users", 0, "city"], True)),
+     [P + ".apilogin.users[0].city: True is not of type 'string', 'integer'; " + YAML_TRUE
+      + 'quote it, e.g. city: "on"']),
+    ("yaml-idnumber-number", changed((["users", 0, "idnumber"], 4.1)),
+     [P + ".users[0].idnumber: 4.1 is not of type 'string'" + NUM % ("4.1", 'idnumber: "4.1"')]),
     # unknown keys, every level
     ("unknown-section", changed((["user"], [])),
      [P + ".user: unknown key (did you mean 'users'?)"]),
@@ -182,9 +206,9 @@ INVALID = [
     ("several", changed((["webservices", "exclusive"], "no"), (["users", 0, "usrname"], "x"),
                         (["services", 0, "functions"], [1, "ok", 3]), (["tokens", 0, "service"], DELETE),
                         (["roles"], [{"shortname": "r%d" % i} for i in range(11)] + [{"shortname": 5}])),
-     [P + ".roles[11].shortname: 5 is not of type 'string'",
-      P + ".services[0].functions[0]: 1 is not of type 'string'",
-      P + ".services[0].functions[2]: 3 is not of type 'string'",
+     [P + ".roles[11].shortname: 5 is not of type 'string'" + NUM % ("5", 'shortname: "5"'),
+      P + ".services[0].functions[0]: 1 is not of type 'string'" + NUM % ("1", '- "1"'),
+      P + ".services[0].functions[2]: 3 is not of type 'string'" + NUM % ("3", '- "3"'),
       P + ".tokens[0]: 'service' is a required property",
       P + ".users[0].usrname: unknown key (did you mean 'username'?)",
       P + ".webservices.exclusive: 'no' is not of type 'boolean'"]),
@@ -230,6 +254,8 @@ VALID = [
                       "auth_plugins": [{"name": "cas", "state": "absent"}],
                       "apilogin": {"users": [{"username": "y", "state": "absent"}]}}),
     ("custom-profile-field", changed((["users", 0, "profile"], {"profile_field_team": "ci", "maildisplay": 0}))),
+    ("apilogin-flags-boolean", changed((["apilogin", "users", 0, "suspended"], True),
+                                       (["apilogin", "users", 0, "emailstop"], False))),
     ("apilogin-by-id", changed((["apilogin", "match_field"], "id"), (["apilogin", "users"], [{"id": 7, "suspended": 1}]))),
 ]
 
@@ -254,7 +280,8 @@ def test_invalid(name, site, expected):
 
 def test_schema_only():
     site = changed((["users", 1], {"username": "ci_bot"}), (["users", 0, "state"], 3))
-    assert validate(site, semantic=False) == [P + ".users[0].state: 3 is not of type 'string'"]
+    assert validate(site, semantic=False) == [
+        P + ".users[0].state: 3 is not of type 'string'" + NUM % ("3", 'state: "3"')]
 
 
 def test_sorted_by_path():
@@ -263,17 +290,18 @@ def test_sorted_by_path():
                                                           for part in line.split(":")[0].replace("]", "").split("[")])
 
 
+SECRET_HINT = "; YAML read this unquoted value as a boolean or a number; quote it"
 SECRET_CASES = [
     ("user-password-int", changed((["users", 0, "password"], 918273645)), "918273645",
-     P + ".users[0].password: value hidden: is not of type 'string'"),
+     P + ".users[0].password: value hidden: is not of type 'string'" + SECRET_HINT),
     ("user-password-list", changed((["users", 0, "password"], [SECRET])), SECRET,
      P + ".users[0].password: value hidden: is not of type 'string'"),
     ("apilogin-secret-mapping", changed((["apilogin", "secret"], {"value": SECRET})), SECRET,
      P + ".apilogin.secret: value hidden: is not of type 'string'"),
     ("apilogin-secret-int", changed((["apilogin", "secret"], 5647382910)), "5647382910",
-     P + ".apilogin.secret: value hidden: is not of type 'string'"),
+     P + ".apilogin.secret: value hidden: is not of type 'string'" + SECRET_HINT),
     ("token-user-password", changed((["tokens", 0, "user_password"], 31415926)), "31415926",
-     P + ".tokens[0].user_password: value hidden: is not of type 'string'"),
+     P + ".tokens[0].user_password: value hidden: is not of type 'string'" + SECRET_HINT),
     ("setting-apikey", changed((["auth_plugins", 0, "settings", "apikey"], [SECRET])), SECRET,
      P + ".auth_plugins[0].settings.apikey: value hidden: is not of type 'string', 'integer', 'number', 'boolean'"),
     ("whole-user-wrong-type", changed((["users"], {"username": "x", "password": SECRET})), SECRET,
@@ -461,9 +489,12 @@ def test_apilogin_users_mirror_module():
 
 
 def test_shared_lists_mirror_module_utils():
-    from ansible_collections.moodleops.auth.plugins.module_utils import roles, useradmin
+    from ansible_collections.moodleops.auth.plugins.module_utils import input_checks, roles, useradmin
     module = importlib.import_module("ansible_collections.moodleops.auth.plugins.modules.moodle_auth_plugin")
     assert set(site_schema.USER_PROFILE_FIELDS) == set(useradmin.PROFILE_FIELDS)
+    assert set(input_checks.PROFILE_TEXT_KEYS) == set(useradmin.PROFILE_FIELDS)
+    assert set(site_schema.APILOGIN_TEXT_FIELDS) == set(input_checks.APILOGIN_TEXT_COLUMNS)
+    assert set(site_schema.APILOGIN_TEXT_FIELDS) < set(site_schema.APILOGIN_USER_FIELDS)
     assert set(site_schema.CONTEXT_LEVELS) == set(roles.CONTEXT_LEVELS)
     assert set(site_schema.PERMISSIONS) == set(roles.PERMISSIONS)
     assert site_schema.SECRET_SETTING_PATTERN == module.SECRET_NAME.pattern
