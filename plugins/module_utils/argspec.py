@@ -27,6 +27,7 @@ def env_fallback(*names):
             return value
     raise AnsibleFallbackNotFound
 
+
 CONNECTION_ARGSPEC = dict(
     # not required=True: transport=cli needs no url; MoodleModule.client fails naming url/MOODLE_URL when HTTP lacks it
     url=dict(type="str", fallback=(env_fallback, ["MOODLE_URL"])),

@@ -55,7 +55,7 @@ options:
     description:
       - Remove this site's stale entries (RV(stale_store_entries)) from O(token_store), under the store's lock; an
         entry another task rewrote since it was read is left alone. Entries of other sites are never touched.
-      - Reports C(changed=true) when it removed any (in check mode: would remove any), listed in RV(pruned).
+      - Reports C(changed=true) when it removed any (in check mode, when it would remove any), listed in RV(pruned).
       - A value removed is gone; the token it belonged to no longer exists on the site.
     type: bool
     default: false

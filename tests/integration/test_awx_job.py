@@ -99,8 +99,8 @@ def provision_and_audit(sim, workdir, collections):
     control(sim, "log/clear", {})
     second = check_job(controller.launch("site_provision.yml"), collections)
     assert second.count("changed") == 0 and not second.recap_event()["changed"], second.describe()
-    assert second.home != first.home and not os.path.exists(os.path.join(second.home, ".ansible", "moodleops.auth",
-                                                                          "tokens.json"))
+    home_store = os.path.join(second.home, ".ansible", "moodleops.auth", "tokens.json")
+    assert second.home != first.home and not os.path.exists(home_store)
     assert writes(sim) == []
 
     control(sim, "log/clear", {})

@@ -74,10 +74,10 @@ def test_ten_processes_create_the_state_of_a_fresh_home_at_once(tmp_path):
     root = str(tmp_path / "home" / ".ansible" / "moodleops.auth")
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    workers = [context.Process(target=create_state, args=(root, queue)) for _ in range(10)]
+    workers = [context.Process(target=create_state, args=(root, queue)) for _number in range(10)]
     for worker in workers:
         worker.start()
-    outcomes = [queue.get(timeout=60) for _ in workers]
+    outcomes = [queue.get(timeout=60) for _worker in workers]
     for worker in workers:
         worker.join(10)
     assert [outcome for outcome in outcomes if outcome[0] != "ok"] == []
@@ -134,10 +134,9 @@ def test_an_explicit_token_store_that_cannot_be_written_fails_naming_the_path_an
 
 
 def test_local_failures_are_named_as_local_not_as_moodles_answer(tmp_path):
-    try:
+    with pytest.raises(OSError) as caught:
         os.mkdir(str(tmp_path / "missing" / "x"))
-    except OSError as error:
-        local = local_error(error)
+    local = local_error(caught.value)
     assert isinstance(local, LocalError)
     assert str(tmp_path / "missing" / "x") in str(local) and "not Moodle's answer" in str(local)
     assert "uid %d" % os.getuid() in str(local)
@@ -168,8 +167,8 @@ def test_a_module_with_an_unusable_state_directory_works_and_warns_once(sim, tmp
     fallback = os.path.join(str(tmp_path / "systmp"), "moodleops.auth-%d" % os.getuid())
     os.mkdir(fallback)
     os.chmod(fallback, 0o755)       # not private: refused, so no directory at all can be had
-    result = run_module("moodle_auth_plugin", admin(sim, name="email", state="enabled",
-                                                     state_dir=unwritable_root(tmp_path)))
+    args = admin(sim, name="email", state="enabled", state_dir=unwritable_root(tmp_path))
+    result = run_module("moodle_auth_plugin", args)
     assert not result.get("failed"), result.get("msg")
     off = [w for w in result.get("warnings", []) if "is off for this task" in w]
     assert len(off) == 2
