@@ -106,7 +106,7 @@ options:
       - When it cannot be created (a C(become_user) whose home is not writable, a read-only home), a private
         directory of the user under the system's temporary directory is used (C(moodleops.auth-<uid>), mode 0700,
         refused when another user owns it), with one warning; when that fails too, the session cache and the locks
-        are off for the task, with one warning. C(transport: cli) (modules that have it) keeps no state and never touches it.
+        are off for the task, with one warning. The cli transport (modules that have it) keeps no state and never touches it.
       - An empty E(MOODLEOPS_STATE_DIR), like every empty E(MOODLE_*) variable (what AWX injects for a field left
         blank), counts as not set.
     type: path
