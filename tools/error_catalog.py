@@ -320,6 +320,8 @@ class Catalogue(object):
                     self._msg_assignment(source, node)
                 elif isinstance(node, ast.Return):
                     self._returned_problem(source, node)
+                elif isinstance(node, ast.Dict):
+                    self._schema_message(source, node)
         self._plays()
         return self
 
@@ -348,6 +350,14 @@ class Catalogue(object):
             texts = [t for t in self.texts(node.value, source, func) if not ONLY_PLACEHOLDER.match(t)]
             self.add("validation", ["{option}: %s" % t if not func.name.endswith("_hint") else "{option}: {problem}%s"
                                     % t for t in texts], [], None, source, node)
+
+    def _schema_message(self, source, node):
+        """A message the site description's schema carries for a key (``"x-moodleops-message": ...``)."""
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and key.value == "x-moodleops-message":
+                func, _where = source.scope(node)
+                self.add("validation", ["{option}: %s" % t for t in self.texts(value, source, func)], [], None,
+                         source, node)
 
     def _appended_problem(self, source, node, func):
         """``problems.append((path, message))`` (or ``found.append`` in a ``*problem*`` function): the message."""

@@ -164,7 +164,9 @@ def _schema_problems(error):
             return [(path + [key], "key does not match %r" % error.validator_value)]
         return [(path + [key], "invalid key")]
     if validator == "required":
-        return [(path, error.message)]
+        missing = [key for key in error.validator_value if isinstance(error.instance, dict) and key not in error.instance]
+        named = re.match(r"^(.+) is a required property$", error.message)
+        return [(path, "%s is a required property" % (named.group(1) if named else repr(missing[0])))]
     if validator == "anyOf" and all(set(option) == {"required"} for option in error.validator_value):
         names = [" and ".join(option["required"]) for option in error.validator_value]
         return [(path, "needs %s" % " or ".join(names))]
