@@ -141,36 +141,19 @@ ensure_venv() {  # ensure_venv DIR PYVER PIP-ARGS... ; installs the lock file's 
     echo "$stamp_new" > "$dir/.stamp"
 }
 
-setup_core() {
-    local start=$SECONDS
-    ensure_venv "$(core_venv "$1")" "$(core_python "$1")" "$(core_spec "$1")" -r tools/requirements/test.txt
-    local rc=$?
-    [ $rc -eq 0 ] || check "setup ansible-core $1" 1 $((SECONDS - start)) "venv could not be built"
+setup_venv() {  # setup_venv LABEL DIR PYVER PIP-ARGS...: a failed setup counts as a failed check
+    local label="$1" start=$SECONDS rc
+    shift
+    ensure_venv "$@"
+    rc=$?
+    [ $rc -eq 0 ] || check "setup $label" 1 $((SECONDS - start)) "venv could not be built"
     return $rc
 }
-setup_lint() {
-    local start=$SECONDS
-    ensure_venv "$LINT_VENV" 3.13 -r tools/requirements/lint.txt
-    local rc=$?
-    [ $rc -eq 0 ] || check "setup lint" 1 $((SECONDS - start)) "venv could not be built"
-    return $rc
-}
-
-setup_galaxy() {
-    local start=$SECONDS
-    ensure_venv "$GALAXY_VENV" 3.11 -r tools/requirements/galaxy.txt
-    local rc=$?
-    [ $rc -eq 0 ] || check "setup galaxy" 1 $((SECONDS - start)) "venv could not be built"
-    return $rc
-}
-
-setup_ee() {
-    local start=$SECONDS
-    ensure_venv "$EE_VENV" 3.13 -r tools/requirements/ee.txt
-    local rc=$?
-    [ $rc -eq 0 ] || check "setup ee" 1 $((SECONDS - start)) "venv could not be built"
-    return $rc
-}
+setup_core() { setup_venv "ansible-core $1" "$(core_venv "$1")" "$(core_python "$1")" "$(core_spec "$1")" \
+    -r tools/requirements/test.txt; }
+setup_lint() { setup_venv lint "$LINT_VENV" 3.13 -r tools/requirements/lint.txt; }
+setup_galaxy() { setup_venv galaxy "$GALAXY_VENV" 3.11 -r tools/requirements/galaxy.txt; }
+setup_ee() { setup_venv ee "$EE_VENV" 3.13 -r tools/requirements/ee.txt; }
 
 # the tree as ansible-test/ansible-galaxy would get it from git: tracked + untracked-but-not-ignored files
 copy_tree() {  # copy_tree DEST

@@ -13,7 +13,11 @@ settings.py, users.py, useradmin.py) and adds:
   value once, so moodle_token can only keep a token it created), a store entry being a token's only when id, user,
   service and name agree (``pair_store_entries``); this site's other entries are stale (a site restored from a
   backup hands their ids to new tokens) and ``SiteReader.prune`` removes them;
-* security findings (``security_findings``) and what a description does not manage (``unmanaged``).
+* security findings (``security_findings``) and what a description does not manage (``unmanaged``);
+* unless asked for everything (``export_defaults``), a description without what equals Moodle's default: auth plugin
+  settings equal to the default their settings page shows under them ("Default: X", ``setting_defaults``), user
+  fields that are empty or as Moodle's add-user form fills them in for a new account (``user_defaults_left_out``),
+  disabled auth plugins without a setting to write; ``defaults_left_out`` says what and why.
 
 Token values are never read (the report does not show them); secret settings are read by the settings form (Moodle
 puts them in the page) and are only ever handed to the redactor."""
@@ -26,11 +30,21 @@ import datetime
 import os
 import re
 
+try:
+    from html.parser import HTMLParser
+except ImportError:  # pragma: no cover
+    from HTMLParser import HTMLParser
+
 from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import ALWAYS_ENABLED, HttpAuthPlugins
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, NotSiteAdminError, PageError
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
+    InvalidInputError,
+    NotSiteAdminError,
+    PageError,
+    UnexpectedAnswerError,
+)
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import id_param
 from ansible_collections.moodleops.auth.plugins.module_utils.roles import Roles
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import field_name
+from ansible_collections.moodleops.auth.plugins.module_utils.settings import SETTINGS_PATH, field_name
 from ansible_collections.moodleops.auth.plugins.module_utils.token_store import TokenStore, default_path
 from ansible_collections.moodleops.auth.plugins.module_utils.tokens import AdminTokens, TokenRow
 from ansible_collections.moodleops.auth.plugins.module_utils.useradmin import (
