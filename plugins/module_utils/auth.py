@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
     LoginFailedError,
+    MoodleError,
     NotMoodleError,
     WwwrootMismatchError,
 )
@@ -31,6 +32,92 @@ _INTERRUPTING_PAGES = {
     "/user/edit.php": "Moodle requires the account to complete its profile first",
     "/admin/tool/mfa/auth.php": "Moodle requires multi-factor authentication for this account",
 }
+
+
+# How many parent paths of url a wrong path is followed up with (GETs of <parent>/login/index.php, never a POST)
+MAX_PARENT_PROBES = 3
+
+
+class WrongUrlError(WwwrootMismatchError):
+    """url's path is not the site's: it answers 404, and Moodle answers at another address (a parent path, or
+    Moodle's own 404 page names its wwwroot)."""
+
+    def __init__(self, given, canonical, found):
+        super(WwwrootMismatchError, self).__init__(
+            "url %s is not the site's address: Moodle answers at %s (its wwwroot); set url to it." % (given, canonical),
+            hint="(%s)" % found)
+        self.canonical = canonical
+
+
+def wwwroot_named_by(response, url=None):
+    """The wwwroot a Moodle answer names, or None: a redirect to <wwwroot>/login/index.php, or a page's
+    M.cfg.wwwroot (its login form's action, <wwwroot>/login/index.php, when M.cfg is missing)."""
+    if response.is_redirect:
+        target = urlsplit(urljoin(url or response.url or "", response.location))
+        if target.scheme in ("http", "https") and target.path.endswith("/" + LOGIN_PATH):
+            return normalise_base_url("%s://%s%s" % (target.scheme, target.netloc, target.path[:-len(LOGIN_PATH)]))
+        return None
+    if "html" not in response.content_type:
+        return None
+    page = Page(response.text)
+    if page.wwwroot:
+        return normalise_base_url(page.wwwroot)
+    form = page.form("login")
+    action = urlsplit(form.action) if form is not None else None
+    if action is not None and action.scheme in ("http", "https") and action.path.endswith("/" + LOGIN_PATH):
+        return normalise_base_url("%s://%s%s" % (action.scheme, action.netloc, action.path[:-len(LOGIN_PATH)]))
+    return None
+
+
+def parent_urls(base_url, limit=MAX_PARENT_PROBES):
+    """The parent paths of url, nearest first, the host's root last; at most ``limit`` (the nearest ones and the
+    root)."""
+    parts = urlsplit(base_url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    parents = ["/".join(segments[:count]) for count in range(len(segments) - 1, -1, -1)]
+    if len(parents) > limit:
+        parents = parents[:limit - 1] + parents[-1:]
+    return [normalise_base_url("%s://%s/%s" % (parts.scheme, parts.netloc, path)) for path in parents]
+
+
+def wrong_url_error(client, response):
+    """The error for url when ``response`` (to a page under url that every Moodle site has) is a 404: the address
+    Moodle names as its wwwroot (in that 404 page, or at the first parent path of url where Moodle answers: GETs of
+    <parent>/login/index.php, at most MAX_PARENT_PROBES), else what was tried. None when the 404 is Moodle's own
+    page for url (a Moodle error, not a wrong address)."""
+    transport = client.transport
+    given = transport.base_url
+    asked = transport.url_for(response.path).split("?")[0]
+    first = "%s %s answered HTTP %s (%s), not Moodle's %s" % (
+        response.method, transport.redact(asked), response.status, response.content_type or "no content type",
+        "login page" if asked.endswith("/" + LOGIN_PATH) else "REST answer")
+    found = wwwroot_named_by(response, asked)
+    if found is not None:
+        if found.lower() == given.lower():
+            return None
+        return WrongUrlError(given, found, "%s: Moodle's 404 page, naming %s as the site's wwwroot" % (first, found))
+    tried = []
+    for parent in parent_urls(given):
+        url = parent + "/" + LOGIN_PATH
+        try:
+            answer = transport.request("GET", url, retries=0)
+        except MoodleError:     # nothing (or a failing server) answers there: say so and go on
+            tried.append("GET %s: no answer" % url)
+            continue
+        tried.append("GET %s: HTTP %s" % (url, answer.status))
+        found = wwwroot_named_by(answer, url)
+        if found is not None and found.lower() != given.lower():
+            return WrongUrlError(given, found, "%s; GET %s answered as Moodle, naming %s as its wwwroot" % (
+                first, url, found))
+    if tried:
+        elsewhere = "no Moodle answered at its parent paths (tried %s)" % "; ".join(tried)
+    else:
+        elsewhere = "url has no parent path to try"
+    return NotMoodleError(
+        "url %s is not the site's address: %s, and %s." % (given, first, elsewhere),
+        hint="Set url to the site's $CFG->wwwroot (config.php on the Moodle host): the address of its front page, "
+             "with the path if Moodle is in a subdirectory (https://host/moodle), without /login/index.php, /admin "
+             "or any page.")
 
 
 class SessionInfo:
@@ -114,6 +201,10 @@ class PasswordAuth(AuthMethod):
                 params = dict(params, username=self.options["username"])
                 response = client.transport.request("GET", LOGIN_PATH, params=params)
             client.transport.check_redirect_target(response)
+        if response.status == 404:
+            wrong_url = wrong_url_error(client, response)
+            if wrong_url is not None:
+                raise wrong_url
         if response.status != 200 or "html" not in response.content_type:
             raise NotMoodleError(
                 "%s/%s answered HTTP %s (%s), not Moodle's login page." % (
@@ -187,6 +278,10 @@ class CasAuth(PasswordAuth):
         transport = client.transport
         url = client.base_url + "/" + CAS_ENTRY
         response = transport.request("GET", url)
+        if response.status == 404:
+            wrong_url = wrong_url_error(client, response)
+            if wrong_url is not None:
+                raise wrong_url
         if response.is_redirect and self._is_moodle(client, urljoin(url, response.location)) is False and \
                 urlsplit(response.location).path.endswith("/" + LOGIN_PATH):
             transport.check_redirect_target(response)       # http -> https, another host: the wwwroot differs

@@ -16,7 +16,12 @@ try:
 except ImportError:  # pragma: no cover
     from urlparse import urlsplit
 
-from ansible_collections.moodleops.auth.plugins.module_utils.auth import LOGIN_PATH, SessionInfo, auth_method_for
+from ansible_collections.moodleops.auth.plugins.module_utils.auth import (
+    LOGIN_PATH,
+    SessionInfo,
+    auth_method_for,
+    wrong_url_error,
+)
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
     NotMoodleError,
@@ -329,6 +334,10 @@ class MoodleClient:
                 hint="Enable both with moodleops.auth.moodle_webservice_enable (state: present, protocols: [rest]).")
         if response.is_redirect:
             self.transport.check_redirect_target(response)
+        if response.status == 404:      # every Moodle has the REST entry point: url is not the site's address
+            wrong_url = wrong_url_error(self, response)
+            if wrong_url is not None:
+                raise wrong_url
         try:
             answer = response.json()
         except ValueError:

@@ -39,6 +39,13 @@ RETRY_STATUSES = (502, 503, 504)
 ERROR_MESSAGE = re.compile(r'<p class="errormessage">(.*?)</p>', re.S)
 RERUN_HINT = "Re-run the task: it reads the site first and finishes what is missing without doing anything twice."
 USER_AGENT = "moodleops.auth (Ansible collection; +https://galaxy.ansible.com/moodleops/auth)"
+# What OpenSSL (1.1 to 3.x), LibreSSL and urllib3 say when the answer to a TLS handshake is plain HTTP: an https://
+# url against a plain-HTTP port (nginx answers the ClientHello with "400 Bad Request" in clear text).
+_PLAIN_HTTP_ANSWER = re.compile(r"wrong[ _]version[ _]number|record[ _]layer[ _]failure|"
+                                r"packet[ _]length[ _]too[ _]long|unknown[ _]protocol|http[ _]request|plain http", re.I)
+_SSL_REASON = re.compile(r"\[SSL: [A-Z0-9_]+\] [a-z0-9 ]+", re.I)
+# nginx's answer to plain HTTP on its TLS port (error_page 497): an http:// url against an HTTPS-only port
+_HTTP_TO_HTTPS_PORT = b"the plain http request was sent to https port"
 
 
 def normalise_base_url(url):
@@ -113,14 +120,15 @@ class HttpTransport:
         return self.base_url + "/" + path.lstrip("/")
 
     def request(self, method, path, params=None, data=None, json_body=None, headers=None, write=False,
-                idempotent=None):
+                idempotent=None, retries=None):
         """One request; ``write`` marks requests that ask Moodle to change something (never retried unless
-        ``idempotent`` says the request may be repeated safely)."""
+        ``idempotent`` says the request may be repeated safely); ``retries`` overrides the transport's for this one
+        (a probe that must stay one request)."""
         method = method.upper()
         if idempotent is None:
             idempotent = method == "GET" and not write
         url = self.url_for(path)
-        attempts = 1 + (self.retries if idempotent else 0)
+        attempts = 1 + ((self.retries if retries is None else max(0, int(retries))) if idempotent else 0)
         last_error = None
         for attempt in range(attempts):
             if attempt:
@@ -139,6 +147,13 @@ class HttpTransport:
                 continue
             response = Response(method, path, answer.status_code, answer.headers, answer.content, answer.url)
             self.last_exchange = "%s %s (HTTP %s)" % (method, path.split("?")[0], response.status)
+            if response.status == 400 and url.lower().startswith("http://") and \
+                    _HTTP_TO_HTTPS_PORT in response.body[:2048].lower():
+                wrong_scheme = self._scheme_error(url, "https", "%s %s answered HTTP 400: The plain HTTP request "
+                                                                "was sent to HTTPS port" % (
+                                                                    method, self.redact(url.split("?")[0])))
+                if wrong_scheme is not None:
+                    raise wrong_scheme
             if response.status == 503 and "maintenance" in (answer.reason or "").lower():
                 raise MaintenanceModeError(
                     "%s is in maintenance mode (HTTP 503 %s)." % (self.base_url, answer.reason),
@@ -187,9 +202,35 @@ class HttpTransport:
         hint = self._after_failure(write, "Retry when the site answers again.")
         return MoodleConnectionError(message, hint="%s If it persists, check %s." % (hint, logs))
 
+    def _scheme_error(self, url, right, evidence):
+        """url's scheme is not what its host and port speak: the url with the right one (same host, port and path;
+        an implicit port stays the one that was used), or None for a request outside url's origin (CAS)."""
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        if (parts.scheme.lower(), parts.netloc.lower()) != (base.scheme.lower(), base.netloc.lower()):
+            return None
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        host = "[%s]" % parts.hostname if ":" in (parts.hostname or "") else parts.hostname
+        netloc = host if port == (443 if right == "https" else 80) else "%s:%d" % (host, port)
+        fixed = normalise_base_url("%s://%s%s" % (right, netloc, base.path))
+        if right == "http":
+            message = "%s:%d speaks plain HTTP, not HTTPS: use url %s" % (host, port, fixed)
+            if self.verify:
+                message += " (and leave validate_certs unset: plain HTTP has no certificate to verify)"
+        else:
+            message = "%s:%d speaks HTTPS, not plain HTTP: use url %s" % (host, port, fixed)
+        return MoodleConnectionError(message + ".", hint="(%s)" % evidence)
+
     def _connection_error(self, error, method, path, write=False):
         where = "%s %s" % (method, self.redact(self.url_for(path).split("?")[0]))
         text = self.redact(str(error))
+        url = self.url_for(path)
+        if url.lower().startswith("https://") and isinstance(error, requests.exceptions.ConnectionError) and \
+                "ssl" in text.lower() and _PLAIN_HTTP_ANSWER.search(text):
+            reason = _SSL_REASON.search(text)
+            wrong_scheme = self._scheme_error(url, "http", "%s: the answer to the TLS handshake was plain HTTP, %s" % (
+                where, reason.group(0).strip() if reason else "not TLS"))
+            if wrong_scheme is not None:
+                return wrong_scheme
         if isinstance(error, requests.exceptions.SSLError):
             return MoodleConnectionError(
                 "TLS verification failed for %s: %s" % (where, text),

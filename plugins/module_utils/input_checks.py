@@ -93,9 +93,26 @@ def url_problem(value, page_ok=True, shown=None):
         if parts.query or parts.fragment or value.endswith(("?", "#")):
             return "%s must be the site's address (wwwroot) without ?query or #fragment" % shown
         if parts.path.rstrip("/").endswith(".php"):
-            return "%s is a page; give the site's address (wwwroot), such as %s://%s" % (
-                shown, parts.scheme, parts.netloc)
+            return "%s is a page; give the site's address (wwwroot), such as %s" % (shown, site_of_page(parts))
     return None
+
+
+# Moodle's top-level directories (and the front page scripts): a page URL's path up to the first of them is the
+# wwwroot's path (https://host/moodle/login/index.php -> https://host/moodle).
+_MOODLE_DIRS = ("admin", "auth", "blocks", "blog", "badges", "calendar", "cohort", "course", "enrol", "error",
+                "files", "grade", "group", "lib", "local", "login", "message", "mod", "my", "notes", "question",
+                "report", "tag", "theme", "user", "webservice")
+
+
+def site_of_page(parts):
+    """The likely wwwroot of a page URL (urlsplit parts): the path before Moodle's own directories, or before the
+    script at the site's top (index.php)."""
+    segments = [segment for segment in parts.path.split("/") if segment]
+    for index, segment in enumerate(segments):
+        if segment in _MOODLE_DIRS or index == len(segments) - 1:
+            segments = segments[:index]
+            break
+    return "%s://%s%s" % (parts.scheme, parts.netloc, "".join("/" + segment for segment in segments))
 
 
 def identifier(max_length, pattern=None, allowed=None):
@@ -367,9 +384,11 @@ def check_options(module_name, argument_spec, params, raw, found=()):
                  if path_label(path) not in named)
     found.extend(tls_problems(params, raw or {}))
     if found:
+        typed_by_yaml = any("YAML" in problem for _path, problem in found)     # the quoting advice only then
         raise InvalidInputError("Invalid options (nothing was sent to Moodle): %s." % "; ".join(
             "%s %s" % (path, problem) for path, problem in found),
-            hint="Fix the options named (quote text that YAML could read as a boolean or a number).")
+            hint="Fix the options named (quote text that YAML could read as a boolean or a number)." if typed_by_yaml
+            else "Fix the options named.")
 
 
 def task_arguments():

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from . import capacity, control
-from .html import page
+from .html import esc, page, single_button
 from .response import Response
 from .state import SiteState
 from .util import parse_php_params
@@ -404,6 +404,23 @@ class Simulator(object):
 
 
 def not_found(ctx):
+    """A path no page serves. 4.5: nginx's own 404 page. 5.1: the lab's nginx sends unknown paths to Moodle's router
+    (``try_files $uri $uri/ /r.php``, moodle-5.1.3/README.md), whose page_not_found_controller renders a themed 404
+    page (M.cfg with the wwwroot, a session cookie, a Continue button to the wwwroot)."""
+    if ctx.state.moodle.is51:
+        return router_not_found(ctx)
     r = Response(404, "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1>"
                       "</center><hr><center>nginx</center></body></html>\n")
     return r
+
+
+def router_not_found(ctx):
+    """5.1 r.php for an unknown path: HTTP 404, title pagenotexisttitle, an error notification naming the path, the
+    support e-mail line (none on the lab) and, for users who may not message support (guests), Continue."""
+    ctx.ensure_session()
+    wwwroot = ctx.state.wwwroot
+    main = ('<div class="alert alert-danger alert-block fade in" role="alert" data-aria-autofocus="true">'
+            '<p>An unusual error occurred trying to view a page that does not exist: %s</p></div>'
+            '<div class="continuebutton">%s</div>' % (esc(ctx.path), single_button(wwwroot, "Continue")))
+    return page(ctx, "404 Error: File not found | lab", main, status=404, bodyid="page-error",
+                pageurl=wwwroot + "/error")
