@@ -156,10 +156,159 @@ def auth_plugin_settings(settings, name):
     return found, types
 
 
+# What Moodle's admin settings pages print under a setting (get_string('defaultsettinginfo', 'admin'), English),
+# and for an empty default (get_string('emptysettingvalue', 'admin')). Another language: no default is known.
+DEFAULT_PREFIX = "Default: "
+EMPTY_DEFAULT = "Empty"
+CHECKBOX_DEFAULTS = {"Yes": "1", "No": "0"}
+# The reasons written next to what the export leaves out as Moodle's default (moodle_site_info export_defaults).
+WHY_SETTINGS = ("equal to the default Moodle shows under them on their settings page (\"Default: ...\", "
+                "admin/settings.php?section=authsetting<plugin>)")
+WHY_USERS = ("empty, or as Moodle's add-user form (user/editadvanced.php?id=-1) fills them in for a new account "
+             "(%s)")
+WHY_PLUGINS = {
+    "all": "disabled, and none of their settings differs from Moodle's default",
+    "enabled": "disabled, and no settings written for them (auth_settings: enabled reads only enabled plugins')",
+    "none": "disabled (auth_settings: none writes no settings)",
+}
+
+
+class _DefaultInfo(HTMLParser):
+    """The text of div.form-defaultinfo of each setting (div.form-item) of an admin settings page, by the names of
+    the setting's controls."""
+
+    def __init__(self):
+        HTMLParser.__init__(self, convert_charrefs=True)
+        self.found = {}
+        self._divs = 0
+        self._item = None   # [div depth of the div.form-item, control names, default text]
+        self._info = None   # [div depth of its div.form-defaultinfo, text chunks]
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict((key, value or "") for key, value in attrs)
+        classes = attrs.get("class", "").split()
+        if tag == "div":
+            self._divs += 1
+            if "form-item" in classes:
+                self._item = [self._divs, [], None]
+            elif "form-defaultinfo" in classes and self._item is not None:
+                self._info = [self._divs, []]
+        elif tag in ("input", "select", "textarea") and self._item is not None and attrs.get("name"):
+            self._item[1].append(attrs["name"])
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag == "div":
+            self.handle_endtag(tag)
+
+    def handle_data(self, data):
+        if self._info is not None:
+            self._info[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag != "div":
+            return
+        if self._info is not None and self._info[0] == self._divs:
+            self._item[2] = " ".join("".join(self._info[1]).split())
+            self._info = None
+        elif self._item is not None and self._item[0] == self._divs:
+            if self._item[2] is not None:
+                for name in self._item[1]:
+                    self.found.setdefault(name, self._item[2])
+            self._item = None
+        self._divs -= 1
+
+
+def default_info(html):
+    """{control name: the text under its setting, e.g. 'Default: 60'} of an admin settings page."""
+    parser = _DefaultInfo()
+    try:
+        parser.feed(html or "")
+        parser.close()
+    except Exception:  # a broken page: what was parsed so far
+        pass
+    return parser.found
+
+
+def default_value(form, name, text):
+    """The value Moodle stores for the default a settings page shows as ``text`` ('Default: X') under the setting
+    whose control is ``name``, or None when it cannot be told: a select's option labelled X, a checkbox's Yes/No as
+    '1'/'0', a text's X ('Empty': ''). Not English (no 'Default: '), no such option: None."""
+    if not text or not text.startswith(DEFAULT_PREFIX):
+        return None
+    shown = text[len(DEFAULT_PREFIX):]
+    controls = form.controls_named(name)
+    if not controls:
+        return None
+    if any(control.tag == "input" and control.type == "checkbox" for control in controls):
+        return CHECKBOX_DEFAULTS.get(shown)
+    select = [control for control in controls if control.tag == "select"]
+    if select:
+        if select[0].multiple:
+            return None
+        labels = [option[0] for option in select[0].options if " ".join((option[1] or "").split()) == shown]
+        return labels[0] if len(labels) == 1 else None
+    return "" if shown == EMPTY_DEFAULT else shown
+
+
+def auth_plugin_defaults(settings, name):
+    """{setting: default value} of auth_<name> as its settings page shows them (the page auth_plugin_settings read,
+    from the client's page cache: no request of its own); {} when the page is not there or not readable."""
+    client = getattr(settings, "client", None)
+    if client is None:
+        return {}
+    section = "authsetting%s" % name
+    try:
+        form = settings.section_form(section)
+        page = client.page(SETTINGS_PATH, params={"section": section})
+    except NotSiteAdminError:
+        raise
+    except (InvalidInputError, PageError, UnexpectedAnswerError):
+        return {}
+    return setting_defaults(page.html, form, field_name("auth_%s/" % name))
+
+
+def setting_defaults(html, form, prefix):
+    """{setting: default value} of the settings of a settings page whose field names start with ``prefix``
+    (``s_auth_userkey_``), for those whose default the page shows and ``default_value`` can read."""
+    found = {}
+    for name, text in default_info(html).items():
+        if not name.startswith(prefix) or "[" in name:
+            continue
+        value = default_value(form, name, text)
+        if value is not None:
+            found[name[len(prefix):]] = value
+    return found
+
+
+def user_defaults_left_out(entry, new_user):
+    """Leave out of a users[] entry (``user_entry``) what equals Moodle's default for an account: profile fields
+    that are empty or as the add-user form (``new_user``: its current values, {} when unknown) fills them in,
+    an empty idnumber, force_password_change as the add-user form has it. Returns the keys left out, in order."""
+    left_out = []
+    profile = entry.get("profile") or {}
+    for key in list(profile):
+        value = profile[key]
+        if value in ("", None) or (form_field(key) in new_user and value == new_user[form_field(key)]):
+            del profile[key]
+            left_out.append(key)
+    if "profile" in entry and not profile:
+        del entry["profile"]
+    if entry.get("idnumber") == "" and new_user.get("idnumber", "") == "":
+        del entry["idnumber"]
+        left_out.append("idnumber")
+    if "force_password_change" in entry and \
+            entry["force_password_change"] == (new_user.get(FORCE_CHANGE_FIELD, "0") == "1"):
+        del entry["force_password_change"]
+        left_out.append("force_password_change")
+    return left_out
+
+
 class SiteReader:
     """Reads a site (through a logged-in site administrator) into a description and audit facts."""
 
-    def __init__(self, client, settings, redact, token_store=None, auth_settings="enabled", managed=None, state=None):
+    def __init__(self, client, settings, redact, token_store=None, auth_settings="enabled", managed=None, state=None,
+                 export_defaults=True):
         self.client = client
         self.settings = settings
         self.redact = redact
@@ -169,6 +318,11 @@ class SiteReader:
         self.store = TokenStore(self.store_path)
         self.auth_settings = auth_settings
         self.managed = managed
+        self.export_defaults = export_defaults
+        # what the description leaves out as Moodle's default (export_defaults false): users {username: [keys]},
+        # auth_settings {plugin: [settings]}, auth_plugins [names]; new_user: the add-user form's values
+        self.defaults_left_out = {"users": {}, "auth_settings": {}, "auth_plugins": []}
+        self.new_user = None
         self.users = Users(client)
         self.placeholders = []
         self.not_exported = []
@@ -218,6 +372,7 @@ class SiteReader:
             "not_exported": self.not_exported,
             "stale_store_entries": self.stale_store_entries,
             "pruned": pruned,
+            "defaults_left_out": self.defaults_summary(),
         }
         if self.managed is not None:
             result["unmanaged"] = unmanaged(site, self.managed)
@@ -282,6 +437,10 @@ class SiteReader:
 
     # -- auth plugins ---------------------------------------------------------------------------------------
     def read_auth_plugins(self):
+        """Auth plugins as the site orders them: enabled ones in order, then the installed disabled ones. Unless
+        ``export_defaults``, a description entry leaves out the settings equal to the default their page shows, and
+        a disabled plugin left with no settings is left out (its state is Moodle's default for a plugin; enabled
+        plugins always stay, in order: moodle_site places each among the enabled entries)."""
         order = HttpAuthPlugins(self.client).read()
         site = {"enabled": order["enabled"], "available": order["available"], "always_enabled": list(ALWAYS_ENABLED),
                 "settings": {}, "settings_unknown": []}
@@ -296,12 +455,17 @@ class SiteReader:
                 if values is None:
                     site["settings_unknown"].append(name)
                 else:
-                    shown = {}
+                    defaults = auth_plugin_defaults(self.settings, name) if wanted and not self.export_defaults \
+                        else {}
+                    shown, left_out = {}, []
                     for key, value in sorted(values.items()):
+                        default = key in defaults and value == defaults[key]
+                        if default:
+                            left_out.append(key)
                         if is_secret_setting(key, types.get(key)):
                             self.redact.add(value)
                             site.setdefault("secret_settings", {}).setdefault(name, []).append(key)
-                            if value not in ("", None):
+                            if value not in ("", None) and not default:
                                 value = placeholder("auth_%s_%s" % (name, key))
                                 self.placeholders.append({
                                     "variable": variable_name("auth_%s_%s" % (name, key)),
@@ -311,8 +475,14 @@ class SiteReader:
                         shown[key] = value
                     site["settings"][name] = dict((key, value) for key, value in shown.items()
                                                   if not is_secret_setting(key, types.get(key)))
-                    if wanted and shown:
-                        entry["settings"] = shown
+                    exported = dict((key, value) for key, value in shown.items() if key not in left_out)
+                    if wanted and exported:
+                        entry["settings"] = exported
+                    if wanted and left_out:
+                        self.defaults_left_out["auth_settings"][name] = left_out
+            if not enabled and "settings" not in entry and not self.export_defaults:
+                self.defaults_left_out["auth_plugins"].append(name)
+                continue
             description.append(entry)
         return {"site": site, "description": description}
 
@@ -417,8 +587,59 @@ class SiteReader:
             if record is None:
                 continue
             user_form = admin.form(int(record["id"]))
-            entries.append(user_entry(username, record, user_form))
+            entry = user_entry(username, record, user_form)
+            if not self.export_defaults:
+                left_out = user_defaults_left_out(entry, self.new_user_values(admin))
+                if left_out:
+                    self.defaults_left_out["users"][username] = left_out
+            entries.append(entry)
         return entries
+
+    def new_user_values(self, admin):
+        """The values Moodle's add-user form (user/editadvanced.php?id=-1) fills in for a new account, read once;
+        {} when the form cannot be read (then only empty fields count as defaults)."""
+        if self.new_user is None:
+            try:
+                self.new_user = dict((key, value) for key, value in admin.form().values.items()
+                                     if not isinstance(value, list))
+            except NotSiteAdminError:
+                raise
+            except (PageError, UnexpectedAnswerError):
+                self.new_user = {}
+        return self.new_user
+
+    def defaults_summary(self):
+        """What the description leaves out as Moodle's default (``defaults_left_out``): per kind, the items, how many
+        and why, and ``summary``, one line per kind (export.yml writes them in the file's header); all empty with
+        ``export_defaults``."""
+        left = self.defaults_left_out
+        shown = dict((key, self.new_user[key]) for key in ("timezone", "maildisplay", "country", "lang", "city")
+                     if (self.new_user or {}).get(key))
+        found = {
+            "users": left["users"],
+            "user_fields": sum(len(keys) for keys in left["users"].values()),
+            "users_why": WHY_USERS % (
+                "there: %s, the rest empty" % ", ".join("%s %s" % item for item in sorted(shown.items())) if shown
+                else "the form could not be read: only empty fields" if self.new_user == {} else "all empty"),
+            "auth_settings": left["auth_settings"],
+            "auth_setting_count": sum(len(keys) for keys in left["auth_settings"].values()),
+            "auth_settings_why": WHY_SETTINGS,
+            "auth_plugins": left["auth_plugins"],
+            "auth_plugins_why": WHY_PLUGINS.get(self.auth_settings, WHY_PLUGINS["all"]),
+            "summary": [],
+        }
+        if not self.export_defaults:
+            def per(items):
+                return " (%s)" % ", ".join("%s %d" % (name, len(keys)) for name, keys in items.items()) if items else ""
+            found["summary"] = [
+                "%d user fields of %d accounts%s: %s" % (found["user_fields"], len(left["users"]), per(left["users"]),
+                                                         found["users_why"]),
+                "%d auth plugin settings%s: %s" % (found["auth_setting_count"], per(left["auth_settings"]),
+                                                   WHY_SETTINGS),
+                "%d auth plugins%s: %s" % (len(left["auth_plugins"]), (" (%s)" % ", ".join(left["auth_plugins"]))
+                                           if left["auth_plugins"] else "", found["auth_plugins_why"]),
+            ]
+        return found
 
 
 def role_entry(definition, users):

@@ -25,6 +25,8 @@ description:
     tokens fetched with method C(login) get C(user_password) C({{ vault_<user>_password }}); RV(placeholders)
     lists them. Users get no password (an existing account keeps its own with the default C(update_password=on_create)).
     Token values are never read.
+  - RV(description) leaves out what equals Moodle's default, unless O(export_defaults) asks for everything; what
+    it left out, how many and why is in RV(defaults_left_out).
   - Used by C(playbooks/export.yml) (onboarding an existing site) and C(playbooks/audit.yml).
 author:
   - moodleops.auth contributors (@moodleops)
@@ -67,6 +69,22 @@ options:
     type: str
     choices: [enabled, all, none]
     default: enabled
+  export_defaults:
+    description:
+      - Whether RV(description) also holds what equals Moodle's default. V(false) leaves out, and lists in
+        RV(defaults_left_out), what follows.
+      - Auth plugin settings equal to the default their settings page shows (the C(Default) line Moodle prints under
+        each setting, read from the page the settings come from, so no request of its own). A setting whose page
+        shows no default (auth_userkey's C(mappingfield)), or any setting of a page not in English, is kept.
+      - User fields that are empty or as Moodle's add-user form (C(user/editadvanced.php?id=-1), one request) fills
+        them in for a new account, such as C(profile.timezone=99), C(profile.maildisplay=2), an empty C(idnumber),
+        C(force_password_change=false).
+      - Disabled auth plugins left with no setting to write. Enabled ones are always listed, in the site's order.
+      - Applied to the same site, either description changes nothing. Applied to another site, what was left out is
+        not set there (a disabled plugin left out stays as that site has it).
+      - V(true) writes everything read (the output before this option).
+    type: bool
+    default: false
   managed:
     description:
       - What a description manages, to report what it does not (RV(unmanaged)). Only names are read; give no
@@ -141,21 +159,22 @@ description:
   description:
     - The site as a site description (C(moodle_site)); validates with C(moodleops.auth.moodle_site_validate) and,
       applied to the same site, changes nothing. Sections C(webservices), C(users), C(roles), C(services),
-      C(tokens), C(auth_plugins) (C(apilogin) users are identity data and are not exported).
+      C(tokens), C(auth_plugins) (C(apilogin) users are identity data and are not exported). Without
+      O(export_defaults), what equals Moodle's default is left out (RV(defaults_left_out)).
   returned: success
   type: dict
   sample:
     webservices: {enabled: true, protocols: [rest], exclusive: true, mobile: false, services: []}
     users: [{username: ci_bot, auth: webservice, firstname: CI, lastname: Bot, email: ci-bot@example.edu,
-             force_password_change: false, profile: {city: ""}}]
+             profile: {department: IT}}]
     roles: [{shortname: ws_ci, name: CI web services, description: "", archetype: "", context_levels: [system],
              capabilities: {webservice/rest:use: allow}, exclusive: true, users: [ci_bot]}]
     services: [{shortname: ci_bootstrap, name: CI bootstrap, enabled: true, functions: [core_webservice_get_site_info],
                 restricted_users: true, authorised_users: [ci_bot], required_capability: "",
                 can_download_files: false, can_upload_files: false}]
     tokens: [{user: ci_bot, service: ci_bootstrap, name: ci, valid_until: "2027-06-30", ip_restriction: 10.0.0.0/8}]
-    auth_plugins: [{name: userkey, state: enabled, settings: {iprestriction: "1", keylifetime: "60"}},
-                   {name: email, state: disabled}]
+    auth_plugins: [{name: userkey, state: enabled, settings: {iprestriction: "1", mappingfield: username}},
+                   {name: apilogin, state: enabled}]
 site:
   description: Facts for an audit, beyond what a description holds.
   returned: success
@@ -213,6 +232,21 @@ placeholders:
   elements: dict
   sample: [{variable: vault_jteacher_password, path: "tokens[user=jteacher].user_password",
             what: "the password of jteacher (method: login fetches the token with it)"}]
+defaults_left_out:
+  description:
+    - What RV(description) leaves out as Moodle's default (O(export_defaults=false); all empty with
+      O(export_defaults=true)).
+    - C(users) (username to the keys left out), C(user_fields) (how many), C(users_why); C(auth_settings) (plugin to
+      the settings left out), C(auth_setting_count), C(auth_settings_why); C(auth_plugins) (the disabled plugins left
+      out), C(auth_plugins_why).
+  returned: success
+  type: dict
+  sample: {users: {ci_bot: [city, country, timezone, description, idnumber, force_password_change]}, user_fields: 6,
+           users_why: "empty, or as Moodle's add-user form (user/editadvanced.php?id=-1) fills them in for a new
+           account (there: maildisplay 2, timezone 99, the rest empty)",
+           auth_settings: {userkey: [createuser, redirecturl]}, auth_setting_count: 2,
+           auth_settings_why: "equal to the default Moodle shows under them on their settings page ...",
+           auth_plugins: [db, email], auth_plugins_why: "disabled, and no settings written for them ..."}
 not_exported:
   description: Objects of the site RV(description) leaves out, each with C(kind), what identifies it and C(reason).
   returned: success
@@ -261,7 +295,8 @@ def read_site(moodle):
         raise InvalidInputError("moodle_site_info needs a site administrator's session (auth_method: password).",
                                 hint="Give username and password of a site administrator.")
     reader = SiteReader(client, moodle.settings, moodle.redact, token_store=moodle.params["token_store"],
-                        state=moodle.state, auth_settings=moodle.params["auth_settings"], managed=moodle.params["managed"])
+                        state=moodle.state, auth_settings=moodle.params["auth_settings"], managed=moodle.params["managed"],
+                        export_defaults=moodle.params["export_defaults"])
     result = reader.read(prune_token_store=moodle.params["prune_token_store"], check_mode=moodle.check_mode)
     result["changed"] = bool(result["pruned"])
     return result
@@ -272,6 +307,7 @@ def main():
         token_store=dict(type="path", no_log=False),
         prune_token_store=dict(type="bool", default=False, no_log=False),
         auth_settings=dict(type="str", default="enabled", choices=["enabled", "all", "none"]),
+        export_defaults=dict(type="bool", default=False),
         managed=dict(type="dict", options=dict(
             tokens=dict(type="list", elements="dict", no_log=False),
             services=dict(type="list", elements="raw"),

@@ -8,6 +8,10 @@
    provision_site.yml with it reports changed=0;
 5. no secret (passwords, the apilogin secret, token values, sesskeys, cookies) in any output or in the file.
 
+test_export_defaults_false_and_true, on the example site just provisioned: export.yml without export_defaults (the
+default, false) leaves out what equals Moodle's default and says so in the header; with -e export_defaults=true it
+writes everything read; each validates and re-applies with changed=0.
+
 Run times of every step are printed (pytest -s) and kept in tests/output/audit_export_times.json."""
 
 import json
@@ -175,6 +179,115 @@ def journey(sim, workdir):
     leaked = audit("audit.yml, export.yml on Moodle %s" % sim.state.moodle.key, runner.outputs, files, secrets)
     assert not leaked, "secrets found: %s" % leaked
     return runner
+
+
+def header_lines(text, title):
+    """The '#   ...' lines under a '# <title>' heading of an exported file's header."""
+    lines, inside = [], False
+    for line in text.split("moodle_site:")[0].splitlines():
+        if line.startswith("# %s" % title):
+            inside = True
+        elif inside and line.startswith("#   "):
+            lines.append(line[4:])
+        elif inside and line.strip() == "#":
+            break
+    return lines
+
+
+def user_keys(user):
+    """What moodle_user sets of a users[] entry besides the account's identity: profile fields, idnumber,
+    force_password_change."""
+    keys = set(user.get("profile") or {})
+    keys.update(key for key in ("idnumber", "force_password_change") if key in user)
+    return keys
+
+
+def defaults_journey(sim, workdir):
+    """Export the provisioned example with export_defaults false (the default) and true; compare; re-apply both."""
+    control(sim, "reset", {"state": "fresh"})
+    control(sim, "cfg", {"component": "auth_apilogin", "name": "apikey", "set": "apilogin-test-secret"})
+    control(sim, "cfg", {"component": "auth_apilogin", "name": "allowipaddr", "set": "127.0.0.1"})
+    runner = Runner(sim, workdir)
+    example = example_description(workdir, sim.state.moodle.key)
+    code, out, recap = runner.play("provision", "provision_site.yml", "-e", "@" + example)
+    assert code == 0, out[-5000:]
+
+    texts, sites = {}, {}
+    for label, extra in (("minimal", ()), ("full", ("-e", "export_defaults=true"))):
+        path = workdir / ("%s.yml" % label)
+        code, out, recap = runner.play("export_" + label, "export.yml", "-e", "export_file=%s" % path, *extra)
+        assert code == 0, out[-5000:]
+        texts[label] = path.read_text()
+        sites[label] = yaml.safe_load(texts[label])["moodle_site"]
+        assert validate(sites[label]) == [], (label, validate(sites[label]))
+    minimal, full = sites["minimal"], sites["full"]
+    assert len(texts["minimal"].splitlines()) < len(texts["full"].splitlines())
+    for section in ("webservices", "roles", "services", "tokens"):
+        assert minimal[section] == full[section], section
+
+    # users: the same accounts; nothing empty, no field as a new account has it; what is kept is as read
+    assert [user["username"] for user in minimal["users"]] == [user["username"] for user in full["users"]]
+    left_fields = {}
+    for small, big in zip(minimal["users"], full["users"]):
+        assert all(value not in ("", None) for value in (small.get("profile") or {}).values()), small
+        assert small.get("idnumber", "x") != "" and small.get("force_password_change") is not False, small
+        for key in ("username", "auth", "firstname", "lastname", "email"):
+            assert small[key] == big[key]
+        assert all(big["profile"][key] == value for key, value in (small.get("profile") or {}).items())
+        dropped = set(big["profile"]) - set(small.get("profile") or {})
+        assert all(big["profile"][key] in ("", "99", "2") for key in dropped), big   # empty, timezone, maildisplay
+        left_fields[small["username"]] = len(user_keys(big) - user_keys(small))
+    jteacher = [user for user in minimal["users"] if user["username"] == "jteacher"][0]
+    assert jteacher["profile"]["city"] == "Lisbon" and jteacher["force_password_change"] is True
+
+    # auth plugins: the enabled ones, in the site's order; userkey only with settings away from their default
+    enabled = [entry["name"] for entry in full["auth_plugins"] if entry["state"] == "enabled"]
+    disabled = [entry["name"] for entry in full["auth_plugins"] if entry["state"] == "disabled"]
+    assert enabled == ["userkey", "apilogin", "lti"] and disabled
+    assert [entry["name"] for entry in minimal["auth_plugins"]] == enabled
+    assert all(entry["state"] == "enabled" for entry in minimal["auth_plugins"])
+    userkey = dict((entry["name"], entry) for entry in minimal["auth_plugins"])["userkey"]["settings"]
+    full_userkey = dict((entry["name"], entry) for entry in full["auth_plugins"])["userkey"]["settings"]
+    assert userkey == {"iprestriction": "1", "ipwhitelist": "10.0.0.0/8", "mappingfield": "username"}, userkey
+    assert len(full_userkey) >= 24 and all(full_userkey[key] == value for key, value in userkey.items())
+
+    # the header says how many were left out, of which accounts and plugins, and why
+    left = header_lines(texts["minimal"], "Left out as Moodle's default")
+    assert len(left) == 3, left
+    assert left[0].startswith("%d user fields of 2 accounts (%s): empty, or as Moodle's add-user form" % (
+        sum(left_fields.values()), ", ".join("%s %d" % item for item in left_fields.items()))), left[0]
+    settings_left = len(full_userkey) - len(userkey)
+    assert left[1].startswith("%d auth plugin settings (userkey %d): equal to the default Moodle shows" % (
+        settings_left, settings_left)), left[1]
+    assert left[2].startswith("%d auth plugins (%s): disabled" % (len(disabled), ", ".join(disabled))), left[2]
+    assert "-e export_defaults=true" in texts["minimal"].split("moodle_site:")[0]
+    assert "Moodle's defaults are written too (export_defaults: true)" in texts["full"].split("moodle_site:")[0]
+    assert not header_lines(texts["full"], "Left out as Moodle's default")
+
+    for label in ("minimal", "full"):
+        code, out, recap = runner.play("reapply_" + label, "provision_site.yml", "-e", "@%s" % (workdir / (
+            "%s.yml" % label)), "-e", "vault_jteacher_password=Teacher#2027")
+        assert code == 0, out[-5000:]
+        assert recap is not None and recap[1] == 0, "re-applying the %s export changed something: %s" % (label, recap)
+
+    secrets = dict(sim_secrets(sim.url), **dict.fromkeys(runner.token_values(), "token"))
+    secrets.update(dict.fromkeys((ADMIN_PASSWORD,) + EXAMPLE_SECRETS, "password"))
+    inputs_and_outputs = set("%s.txt" % step for step in runner.times) | {"example.yml"}
+    files = [path for path in files_under(workdir, os.environ.get("MOODLEOPS_SESSION_DIR"))
+             if os.path.basename(path) not in inputs_and_outputs]
+    leaked = audit("export.yml export_defaults on Moodle %s" % sim.state.moodle.key, runner.outputs, files, secrets)
+    assert not leaked, "secrets found: %s" % leaked
+    return runner, len(texts["minimal"].splitlines()), len(texts["full"].splitlines())
+
+
+def test_export_defaults_false_and_true(fresh_simulators, tmp_path):
+    with ThreadPoolExecutor(max_workers=len(fresh_simulators)) as pool:
+        futures = [(sim, pool.submit(defaults_journey, sim, tmp_path / sim.state.moodle.key))
+                   for sim in fresh_simulators]
+        for sim, future in futures:
+            runner, minimal, full = future.result()
+            print("Moodle %s: export %d lines (export_defaults true: %d); %s" % (
+                sim.state.moodle.key, minimal, full, ", ".join("%s %.1fs" % item for item in runner.times.items())))
 
 
 def test_audit_and_export(fresh_simulators, tmp_path):
