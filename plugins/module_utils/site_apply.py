@@ -29,7 +29,16 @@ from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import 
     is_secret,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import converge
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
+    InvalidInputError,
+    LoginFailedError,
+    MaintenanceModeError,
+    MoodleConnectionError,
+    MoodleError,
+    NotMoodleError,
+    NotSiteAdminError,
+    WwwrootMismatchError,
+)
 from ansible_collections.moodleops.auth.plugins.module_utils.lti_platform import LTI_PLATFORM_OPTIONS, LtiPlatform
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
 from ansible_collections.moodleops.auth.plugins.module_utils.roles import ROLE_OPTIONS, RoleResource
@@ -63,27 +72,47 @@ SITE_OPTIONS = dict(
 )
 SECRET_OPTIONS = ("password", "user_password", "token_value", "secret")
 PENDING = "would be created by this run (check mode creates nothing)"
+# Failures of the run's connection and login, not of the entry being applied: their message names no section.
+SITE_ERRORS = (LoginFailedError, MoodleConnectionError, NotMoodleError, WwwrootMismatchError, NotSiteAdminError,
+               MaintenanceModeError)
 
 
 class EntryFailed(MoodleError):
     """An entry failed: the message names section, index and entry."""
 
 
+class EntryWarnings:
+    """The Ansible module as an entry sees it: its warnings are the run's and also kept for the entry, whose report
+    line shows them (ansible-core before 2.19 shows no warning of a no_log task, and the roles' task is no_log)."""
+
+    def __init__(self, module, kept):
+        self._module = module
+        self._kept = kept
+
+    def warn(self, warning):
+        self._kept.append(warning)
+        self._module.warn(warning)
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
 class EntryModule:
     """The MoodleModule as one entry's module sees it: the entry's params; the client (one login), settings,
-    secrets, check mode and Ansible module of the moodle_site run."""
+    secrets, check mode and Ansible module of the moodle_site run (its warnings kept in ``warnings`` too)."""
 
     def __init__(self, site, params, user_params=None):
         self.site = site
         self.params = params
         self.user_params = user_params if user_params is not None else params
+        self.warnings = []
+        self.module = EntryWarnings(site.module, self.warnings)
 
     client = property(lambda self: self.site.client)
     _client = property(lambda self: self.site._client)      # converge's stale-page check reads it without creating one
     settings = property(lambda self: self.site.settings)
     state = property(lambda self: self.site.state)
     redact = property(lambda self: self.site.redact)
-    module = property(lambda self: self.site.module)
     check_mode = property(lambda self: self.site.check_mode)
     transport = MoodleModule.transport
 
@@ -116,6 +145,12 @@ def token_key(entry):
 def label_of(section, entry):
     if section == "tokens":
         return token_key(entry)
+    if section == "webservices":
+        if entry.get("state") == "absent":
+            return "disabled"
+        protocols = entry.get("protocols")
+        return "enabled%s" % (" (%s)" % ", ".join("%s" % protocol for protocol in protocols)
+                              if isinstance(protocols, list) and protocols else "")
     if section == "apilogin":
         field = entry.get("match_field") or "username"
         return "%s users %s" % (entry.get("state"), ", ".join("%s" % user.get(field) for user in entry.get("users") or []))
@@ -211,6 +246,15 @@ class SiteApply:
                 return entry, "%s %s %s" % (kind, name, PENDING)
         return entry, None
 
+    def pending_token_changes(self, entry, skipped):
+        """Check mode: a token of an account or service the run would create is not checked against the site (it
+        cannot be), but it would be made: its change line, as moodle_token would say it."""
+        if not skipped.endswith(PENDING) or entry.get("state", "present") == "absent":
+            return []
+        if entry.get("method") == "login" and entry.get("state", "present") == "present":
+            return ["token for %s on %s: fetched" % (entry.get("user"), entry.get("service"))]
+        return ["token for %s on %s: created" % (entry.get("user"), entry.get("service"))]
+
     def leave_out_pending(self, section, entry):
         """Check mode: the accounts the run would create cannot be referred to yet; the entry goes without them."""
         option = {"roles": "users", "services": "authorised_users"}.get(section)
@@ -255,8 +299,8 @@ class SiteApply:
         self.moodle.redact.add(login["password"])
         return EntryModule(self.moodle, login, user_params=params)
 
-    def converge_entry(self, section, params):
-        view = self.view_for(section, params)
+    def converge_entry(self, section, view):
+        params = view.user_params
         if section == "tokens" and params["method"] == "login" and params["state"] == "present":
             return TokenByLogin(view).run()
         if section == "lti_platforms":
@@ -269,10 +313,15 @@ class SiteApply:
         if section == "tokens":
             entry, skipped = self.token_entry(entry)
         if skipped:
-            record.update(skipped=True, changed=False, changes=[], msg=skipped)
+            changes = self.pending_token_changes(entry, skipped)
+            record.update(skipped=True, changed=bool(changes), changes=changes, msg=skipped)
+            self.changes.extend("%s: %s" % (where, line) for line in changes)
             return record
         left_out = self.leave_out_pending(section, entry) if self.moodle.check_mode else []
-        result = self.converge_entry(section, self.params_for(section, entry))
+        view = self.view_for(section, self.params_for(section, entry))
+        result = self.converge_entry(section, view)
+        if view.warnings:
+            record["warnings"] = list(view.warnings)
         token = result.pop("token", None)
         if section == "tokens" and entry.get("state", "present") != "absent":
             self.tokens[record["entry"]] = token
@@ -347,11 +396,11 @@ class SiteApply:
         shown = []
         for section in self.sections:
             for record in self.results[section]:
-                if not (record.get("changed") or record.get("msg")):
+                if not (record.get("changed") or record.get("msg") or record.get("warnings")):
                     continue
                 line = {"section": section, "entry": record["entry"], "changed": bool(record.get("changed")),
                         "changes": record.get("changes") or []}
-                for key in ("msg", "summary", "tool", "diff"):
+                for key in ("msg", "warnings", "summary", "tool", "diff"):
                     if record.get(key) is not None:
                         line[key] = record[key]
                 shown.append(line)
@@ -367,9 +416,12 @@ class SiteApply:
                                   "writes": after["http_writes"] - before["http_writes"]}
 
     def failure(self, where, error):
+        """The run's failure: one message, naming the entry (section, index, name) unless the entry is not the cause
+        (the connection or the login failed, whichever entry came first)."""
         if not isinstance(error, MoodleError):
             error = self.moodle.unexpected(error)
-        failure = {"msg": self.moodle.redact("%s: %s" % (where, error))}
+        text = "%s" % error if isinstance(error, SITE_ERRORS) else "%s: %s" % (where, error)
+        failure = {"msg": self.moodle.redact(text)}
         if error.errorcode:
             failure["errorcode"] = error.errorcode
         return failure

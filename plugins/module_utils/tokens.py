@@ -9,7 +9,13 @@ __metaclass__ = type
 
 import datetime
 import re
+import socket
 import time
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit
 
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
@@ -173,11 +179,98 @@ def token_from_login(client, username, password, service):
         "usernotallowed": "The service is restricted: authorise the user on it.",
         "servicenotavailable": "No enabled service has that shortname.",
         "enablewsdescription": "Enable web services (moodleops.auth.moodle_webservice_enable).",
+        "invalidiptoken": "The user's authorisation on the restricted service has an IP restriction that does not "
+                          "include the address this host calls Moodle from: add it, or fetch the token from an "
+                          "address it lists.",
     }
     error = web_service_error(code, answer.get("error"), answer.get("debuginfo"), via=TOKEN_PHP)
     if code in hints:
         error.hint = hints[code]
     raise error
+
+
+# -- a token's IP restriction ----------------------------------------------------------------------------------------
+
+# webservice_server::authenticate_by_token() refuses a token used from an address its iprestriction does not
+# include with webservice_access_exception('Invalid service - IP:<getremoteaddr()> is not supported - check this
+# allowed user'): errorcode accessexception, message "Access control exception"; the address is in the debuginfo,
+# which Moodle sends only with debugging on (developer level and debugdisplay).
+_IP_REFUSED = re.compile(r"IP:\s*([0-9A-Fa-f:.]+) is not supported")
+
+
+def address_moodle_saw(error):
+    """The caller's address as Moodle saw it, when its answer says so (debugging on), else None."""
+    match = _IP_REFUSED.search("%s" % getattr(error, "message", error))
+    return match.group(1) if match else None
+
+
+def local_address(base_url):
+    """The address this host calls the site from, as far as it knows (the source address its routing picks; a proxy or
+    NAT on the way makes Moodle see another one), or None."""
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        family, _type, _proto, _name, address = socket.getaddrinfo(parts.hostname, port, 0, socket.SOCK_DGRAM)[0]
+        probe = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            probe.connect(address)      # UDP: nothing is sent, the kernel only picks the route and source address
+            return probe.getsockname()[0]
+        finally:
+            probe.close()
+    except Exception:  # pylint: disable=broad-except  # no name resolution, no route: unknown
+        return None
+
+
+def address_allowed(address, restriction):
+    """Moodle's address_in_subnet() for an iprestriction: exact addresses, CIDR ranges, a range of the last group
+    (192.0.2.10-20) and incomplete addresses (10.1. or 10.1); True, False, or None when it cannot be told."""
+    try:
+        import ipaddress
+        wanted = ipaddress.ip_address(u"%s" % address)
+    except (ImportError, ValueError):
+        return None
+    unknown = False
+    for part in re.split(r"[,\n]", restriction or ""):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "/" in part:
+                if wanted in ipaddress.ip_network(u"%s" % part, strict=False):
+                    return True
+            elif "-" in part:
+                start, end = (piece.strip() for piece in part.split("-", 1))
+                separator = ":" if ":" in start else "."
+                last = ipaddress.ip_address(u"%s%s%s" % (start.rsplit(separator, 1)[0], separator, end))
+                if ipaddress.ip_address(u"%s" % start) <= wanted <= last:
+                    return True
+            elif re.match(r"^[0-9.]+$", part) and part.count(".") < 3 or part.endswith("."):
+                if ("%s" % wanted).startswith(part.rstrip(".") + "."):
+                    return True
+            elif wanted == ipaddress.ip_address(u"%s" % part):
+                return True
+        except (ValueError, TypeError):
+            unknown = True
+    return None if unknown else False
+
+
+def ip_refusal(error, restriction, base_url):
+    """(address, why) when Moodle refused a token over its IP restriction, or None when that is not (known to be) the
+    cause: Moodle's own answer when it names the address (debugging on), else this host's address when the
+    restriction does not include it."""
+    seen = address_moodle_saw(error)
+    if seen:
+        return seen, "Moodle saw the call come from %s, which %s does not include" % (
+            seen, "ip_restriction '%s'" % restriction if restriction else "the token's IP restriction")
+    if not restriction:
+        return None
+    here = local_address(base_url)
+    if here is None or address_allowed(here, restriction) is not False:
+        return None
+    where = urlsplit(base_url).netloc
+    return here, ("ip_restriction '%s' does not include %s, the address this host (%s) calls %s from (Moodle's answer "
+                  "names no address without debugging; behind a proxy or NAT it sees another one)"
+                  % (restriction, here, socket.gethostname(), where))
 
 
 # -- moodle_token as a converge resource ----------------------------------------------------------------------------
@@ -351,6 +444,12 @@ class TokenResource(Resource):
         try:
             info = self.client.rest(SITE_INFO, token=self.value, read_only=True)
         except MoodleError as error:
+            restrictions = sorted(set(row.ip_restriction for row in self.rows if row.ip_restriction))
+            refusal = ip_refusal(error, restrictions[0], self.client.base_url) if (
+                isinstance(error, AccessDeniedError) and len(restrictions) == 1) else None
+            if refusal is not None:
+                return "is refused by REST because of the token's IP restriction: %s (add that address to the " \
+                       "token's IP restriction, or check the token from an address it lists)" % refusal[1]
             return "does not work: %s answered '%s'%s" % (
                 SITE_INFO, self.moodle.redact(error.message).rstrip("."),
                 " (errorcode %s)" % error.errorcode if error.errorcode else "")
@@ -407,10 +506,16 @@ class TokenResource(Resource):
         if self.action == "delete":
             return {"tokens": []}
         if self.created and self.created[0].missing_capabilities:
-            self.moodle.module.warn("The token's user lacks capabilities the service's functions need: %s."
-                                    % ", ".join(self.created[0].missing_capabilities))
+            self.moodle.module.warn(self.missing_capabilities_warning(self.created[0]))
         self.verified = self.verify_token(self.token)
         return {"tokens": [row.as_dict() for row in self.created]}
+
+    def missing_capabilities_warning(self, row):
+        return ("Token %s (%s) of %s on service %s: the user lacks capabilities that functions of the service need: %s "
+                "(Moodle's token report, column Missing capabilities). Those functions will refuse the token: grant "
+                "the capabilities to the user through a role (moodleops.auth.moodle_role), or leave the functions "
+                "out of the service." % (row.id, row.name, self.params["user"], self.service.label,
+                                        ", ".join(row.missing_capabilities)))
 
     def verify_token(self, token):
         if not self.params["verify"]:
@@ -418,23 +523,41 @@ class TokenResource(Resource):
         try:
             self.client.rest(SITE_INFO, token=token, read_only=True)
             return True
-        except AccessDeniedError:
-            if SITE_INFO not in self.services.functions(self.service):
+        except AccessDeniedError as error:
+            offered = SITE_INFO in self.services.functions(self.service)
+            refusal = ip_refusal(error, self.params["ip_restriction"], self.client.base_url)
+            # Moodle checks the token's IP restriction before anything else: its own words settle it; this host's
+            # address outside the restriction does when the function was offered (else the refusal may be that).
+            if refusal is not None and (offered or address_moodle_saw(error)):
+                address, why = refusal
+                raise AccessDeniedError(
+                    "The new token (%s) is refused by REST because of its IP restriction: %s." % (
+                        "kept in token_store" if self.value is None else "returned in the failure's token", why),
+                    errorcode="accessexception",
+                    hint="Add the address the module calls Moodle from to ip_restriction (for example '%s,%s'), or "
+                         "set verify: false when only the listed addresses use the token.%s" % (
+                             self.params["ip_restriction"], address, "" if self.value is not None else
+                             " The token exists: a re-run keeps it and creates no other."))
+            if not offered:
                 return False
             raise AccessDeniedError(
                 "The new token (%s) is refused by REST: %s cannot use service %s." % (
                     "kept in token_store" if self.value is None else "returned in the failure's token",
                     self.params["user"], self.service.label), errorcode="accessexception",
                 hint="Give the user webservice/rest:use through a role (moodleops.auth.moodle_role), and check that "
-                     "the service is enabled and, if restricted, that the user is authorised on it.")
+                     "the service is enabled and, if restricted, that the user is authorised on it%s." % (
+                         " and that Moodle sees this host's address inside ip_restriction '%s'"
+                         % self.params["ip_restriction"] if self.params["ip_restriction"] else ""))
 
     # -- reporting -------------------------------------------------------------------------------------------------------
     def result(self, plan):
         if self.action == "delete" and not self.moodle.check_mode:
             self.store.drop(self.key)
         self.moodle.reveal(self.token)
+        rows = [row for row in self.created + self.rows if self.token_id is not None and row.id == self.token_id]
         return {"token": self.token, "token_id": self.token_id, "user_id": self.user_id, "verified": self.verified,
-                "service": {"id": self.service.id, "name": self.service.name, "shortname": self.service.shortname}}
+                "service": {"id": self.service.id, "name": self.service.name, "shortname": self.service.shortname},
+                "missing_capabilities": rows[0].missing_capabilities if rows else None}
 
 
 class TokenByLogin:
@@ -471,7 +594,7 @@ class TokenByLogin:
                 except AccessDeniedError as error:
                     moodle.module.warn("Could not verify the token with %s: %s" % (SITE_INFO, moodle.redact(str(error))))
         result = {"changed": changed, "changes": changes if changed else [], "token": token, "token_id": None,
-                  "user_id": user_id, "verified": verified,
+                  "user_id": user_id, "verified": verified, "missing_capabilities": None,
                   "service": {"id": None, "name": None, "shortname": params["service"]}}
         if changed:
             moodle.add_diff(result, {"tokens": []}, {"tokens": []})

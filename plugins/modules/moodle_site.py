@@ -118,9 +118,11 @@ tokens:
   type: dict
 report:
   description: >-
-    The entries that changed (or would in check mode) or carry a message, in order, each with C(section),
-    C(entry), C(changed), C(changes) and, when there is one, C(msg), C(summary) (apilogin), C(tool) (LTI) and
-    C(diff) (with --diff): what the roles show entry by entry. Never a secret.
+    The entries that changed (or would in check mode) or carry a message or a warning, in order, each with
+    C(section), C(entry), C(changed), C(changes) and, when there is one, C(msg), C(warnings) (what the entry's module
+    would have warned; ansible-core before 2.19 shows no warning of a C(no_log) task, so the roles print these),
+    C(summary) (apilogin), C(tool) (LTI) and C(diff) (with --diff): what the roles show entry by entry. Never a
+    secret.
   returned: always
   type: list
   elements: dict

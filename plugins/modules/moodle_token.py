@@ -67,7 +67,11 @@ options:
         random one and any token of the user on the service matches.
     type: str
   ip_restriction:
-    description: IP addresses or ranges allowed to use the token, as Moodle takes them (C(10.0.0.0/8,192.0.2.1)).
+    description:
+      - IP addresses or ranges allowed to use the token, as Moodle takes them (C(10.0.0.0/8,192.0.2.1)).
+      - The verification (O(verify)) calls Moodle from the host that runs the module. When the restriction does not
+        include that host's address, Moodle refuses the token and the task fails saying so (the token exists and is
+        kept). List that address too, or set O(verify=false).
     type: str
   valid_until:
     description:
@@ -114,6 +118,11 @@ notes:
     Run the module where the store should live (usually the controller, C(delegate_to: localhost)).
   - The "Missing capabilities" column of Moodle's token list never mentions C(webservice/rest:use); the
     verification call catches a user who lacks it.
+  - >-
+    When the new token's user lacks capabilities that functions of the service need (the "Missing capabilities"
+    column of Moodle's token list), the task warns, naming the token, and returns them in RV(missing_capabilities).
+    ansible-core before 2.19 shows no warning of a task with C(no_log: true): read RV(missing_capabilities) (or the
+    registered result's C(warnings)) there. docs/sign-in-tokens.md says how to find what a function needs.
 seealso:
   - module: moodleops.auth.moodle_external_service
   - module: moodleops.auth.moodle_role
@@ -193,6 +202,15 @@ verified:
     Whether the new token (or the O(token_value) given) answered C(core_webservice_get_site_info).
   returned: success
   type: bool
+missing_capabilities:
+  description: >-
+    The capabilities the token's user lacks for the functions of the service, as the "Missing capabilities" column
+    of Moodle's token list shows them (never C(webservice/rest:use)); empty when none. Null when there is no token
+    to read (O(state=absent), check mode before creation, O(method=login) with O(state=present)).
+  returned: success
+  type: list
+  elements: str
+  sample: ["moodle/user:viewhiddendetails", "moodle/course:useremail", "moodle/user:update"]
 changes:
   description: What changed (or would change), one line each; never token values.
   returned: success

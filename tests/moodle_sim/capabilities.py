@@ -2120,3 +2120,57 @@ def capability_groups(moodle):
             groups.append((headings.get(cap, ""), []))
         groups[-1][1].append(cap)
     return groups
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The capabilities external functions declare (the 'capabilities' entry of their db/services.php definition):
+# what admin/webservice/service_functions.php shows as "Required capabilities", and what the token report's
+# "Missing capabilities" column lists for a token whose user lacks them (never webservice/rest:use, 314).
+# Sources, per function:
+#   core_webservice_get_site_info   none: service_functions.php, empty "Required capabilities" cell (051, both releases)
+#   core_user_get_users_by_field    service_functions.php (051, both releases: "moodle/user:viewdetails,
+#                                   moodle/user:viewhiddendetails, moodle/course:useremail, moodle/user:update") and
+#                                   the token report (314)
+#   core_user_create_users          the token report (314: "Create users moodle/user:create" first, before the
+#                                   capabilities of core_user_get_users_by_field: the service's functions in id order)
+#   core_course_get_courses         Moodle's lib/db/services.php ('moodle/course:view, moodle/course:update,
+#                                   moodle/course:viewhiddencourses'); no recording
+#   auth_userkey_request_login_url  auth_userkey's db/services.php ('auth/userkey:generatekey'); no recording
+#   core_session_time_remaining, tool_mobile_get_public_config: none (lib/db/services.php, admin/tool/mobile/db)
+#   core_admin_set_plugin_state     kept as the simulator had it (moodle/site:config); not recorded, not verified
+# Functions missing here are not modelled: the report lists nothing for them (a simulator limit, not Moodle's).
+FUNCTION_CAPABILITIES = {
+    "core_webservice_get_site_info": (),
+    "core_user_get_users_by_field": ("moodle/user:viewdetails", "moodle/user:viewhiddendetails",
+                                     "moodle/course:useremail", "moodle/user:update"),
+    "core_user_create_users": ("moodle/user:create",),
+    "core_course_get_courses": ("moodle/course:view", "moodle/course:update", "moodle/course:viewhiddencourses"),
+    "auth_userkey_request_login_url": ("auth/userkey:generatekey",),
+    "core_session_time_remaining": (),
+    "tool_mobile_get_public_config": (),
+    "core_admin_set_plugin_state": ("moodle/site:config",),
+}
+
+# The capabilities' names as Moodle shows them (the service form's required-capability options "<capability>: <name>",
+# 046, and the role form, 286; the same in both releases), the token report's link texts.
+CAPABILITY_NAMES = {
+    "moodle/user:viewdetails": "View user profiles",
+    "moodle/user:viewhiddendetails": "View hidden details of users",
+    "moodle/course:useremail": "Enable/disable email address",
+    "moodle/user:update": "Update user profiles",
+    "moodle/user:create": "Create users",
+    "moodle/course:view": "View courses without participation",
+    "moodle/course:update": "Update course settings",
+    "moodle/course:viewhiddencourses": "View hidden courses",
+    "auth/userkey:generatekey": "Generate login user key",
+    "moodle/site:config": "Change site configuration",
+}
+
+
+def function_capabilities(name):
+    """The capabilities a function declares, in Moodle's order; () for none or a function not modelled here."""
+    return FUNCTION_CAPABILITIES.get(name, ())
+
+
+def capability_name(capability):
+    return CAPABILITY_NAMES.get(capability, capability)

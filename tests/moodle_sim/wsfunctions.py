@@ -3,6 +3,7 @@
 Shared by REST (pages/rest.py) and AJAX (pages/ajax.py)."""
 import time
 
+from .capabilities import function_capabilities
 from .state import THEMEREV
 from .util import clean_plugin, random_hex32
 
@@ -342,10 +343,16 @@ def schema_of(fn, state):
 
 
 # ---------------------------------------------------------------- registry
-USERS_BY_FIELD_CAPS = "moodle/user:viewdetails, moodle/user:viewhiddendetails, moodle/course:useremail, moodle/user:update"
+def caps(name):
+    """The 'capabilities' string of a function's definition (capabilities.FUNCTION_CAPABILITIES, with its sources)."""
+    return ", ".join(function_capabilities(name))
+
+
+USERS_BY_FIELD_CAPS = caps("core_user_get_users_by_field")
 
 FUNCTIONS = {
-    "core_webservice_get_site_info": dict(id=330, component="moodle", capabilities="", ajax=False,
+    "core_webservice_get_site_info": dict(id=330, component="moodle",
+                                          capabilities=caps("core_webservice_get_site_info"), ajax=False,
                                           loginrequired=True, params=S({}), impl=site_info,
                                           description="Return some site info / user info / list web service functions"),
     "core_user_get_users_by_field": dict(id=233, component="moodle", capabilities=USERS_BY_FIELD_CAPS, ajax=True,
@@ -355,25 +362,27 @@ FUNCTIONS = {
     "core_session_time_remaining": dict(id=478, component="moodle", capabilities="", ajax=True, loginrequired=True,
                                         params=S({}), impl=time_remaining,
                                         description="Count the seconds remaining in this session."),
-    "core_admin_set_plugin_state": dict(id=612, component="moodle", capabilities="moodle/site:config", ajax=True,
+    "core_admin_set_plugin_state": dict(id=612, component="moodle",
+                                        capabilities=caps("core_admin_set_plugin_state"), ajax=True,
                                         loginrequired=True, params=S({"plugin": V("plugin"), "state": V("int")}),
                                         impl=set_plugin_state, description="Set the state of a plugin."),
     "tool_mobile_get_public_config": dict(id=401, component="tool_mobile", capabilities="", ajax=True,
                                           loginrequired=False, params=S({}), impl=public_config,
                                           description="Returns a list of the site public settings."),
     "core_course_get_courses": dict(id=140, component="moodle",
-                                    capabilities="moodle/course:view, moodle/course:update, moodle/course:viewhiddencourses",
+                                    capabilities=caps("core_course_get_courses"),
                                     ajax=True, loginrequired=True,
                                     params=S({"options": S({"ids": M(V("int"), False)}, False)}), impl=get_courses,
                                     description="Return course details"),
-    "core_user_create_users": dict(id=224, component="moodle", capabilities="moodle/user:create", ajax=True,
+    "core_user_create_users": dict(id=224, component="moodle", capabilities=caps("core_user_create_users"), ajax=True,
                                    loginrequired=True,
                                    params=S({"users": M(S({"username": V("raw"), "password": V("raw", False),
                                                            "firstname": V("raw", False), "lastname": V("raw", False),
                                                            "email": V("raw", False), "auth": V("raw", False),
                                                            "idnumber": V("raw", False)}))}),
                                    impl=create_users, description="Create users."),
-    "auth_userkey_request_login_url": dict(id=700, component="auth_userkey", capabilities="auth/userkey:generatekey",
+    "auth_userkey_request_login_url": dict(id=700, component="auth_userkey",
+                                           capabilities=caps("auth_userkey_request_login_url"),
                                            ajax=False, loginrequired=True,
                                            params=userkey_params,
                                            impl=userkey_login_url, description="Return one time key based login URL"),

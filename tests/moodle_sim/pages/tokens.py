@@ -9,7 +9,7 @@ import calendar
 import json
 import time
 
-from .. import wsfunctions
+from .. import capabilities, external_functions, wsfunctions
 from ..html import confirm_box, esc, error_page, fullname, notification_html, page, single_button
 from ..response import redirect
 from .common import require_admin
@@ -25,15 +25,8 @@ TEXT_OPERATORS = ["Is any value", "Contains", "Does not contain", "Is equal to",
 DATE_OPERATORS = [(0, "Is any value"), (1, "Is not empty"), (2, "Is empty"), (3, "Range"), (9, "Before"),
                   (10, "After"), (4, "Last"), (5, "Current"), (6, "Next"), (7, "In the past"), (8, "In the future")]
 DATE_UNITS = [(5, "minute(s)"), (0, "hour(s)"), (1, "day(s)"), (2, "week(s)"), (3, "month(s)"), (4, "year(s)")]
-# capabilities the functions declare (shown as "Missing capabilities" for users without them; 072)
-FUNCTION_CAPS = {
-    "core_user_get_users_by_field": [("moodle/user:viewdetails", "View user profiles"),
-                                     ("moodle/user:viewhiddendetails", "View hidden details of users"),
-                                     ("moodle/course:useremail", "Enable/disable email address"),
-                                     ("moodle/user:update", "Update user profiles")],
-    "core_user_create_users": [("moodle/user:create", "Create users")],
-    "auth_userkey_request_login_url": [("auth/userkey:generatekey", "Generate login user key")],
-}
+# The token report's "Missing capabilities" column lists the capabilities the service's functions declare
+# (capabilities.FUNCTION_CAPABILITIES, with their sources) that the user lacks (314).
 
 
 def _options(options, selected=None):
@@ -122,10 +115,14 @@ def _missing_caps(state, tok, service):
     if state.is_siteadmin(tok["userid"]) or service.get("shortname") == "moodle_mobile_app":
         return ""       # the mobile app service never lists missing capabilities (110, 149, 339)
     missing = []
-    for f in service.get("functions", []):
-        for cap, label in FUNCTION_CAPS.get(f, []):
-            if (cap, label) not in missing and not state.has_capability(tok["userid"], cap):
-                missing.append((cap, label))
+    # the functions in external_functions id order, each's capabilities in its declared order, each capability once
+    # (314: core_user_create_users' before core_user_get_users_by_field's)
+    functions = sorted(service.get("functions", []),
+                       key=lambda name: (external_functions.function_id(state.moodle, name) or 0, name))
+    for f in functions:
+        for cap in capabilities.function_capabilities(f):
+            if (cap, capabilities.capability_name(cap)) not in missing and not state.has_capability(tok["userid"], cap):
+                missing.append((cap, capabilities.capability_name(cap)))
     if not missing:
         return ""
     return ('<div class="d-flex missingcaps"><ul class="list-unstyled">%s</ul></div>'
