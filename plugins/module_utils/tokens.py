@@ -278,6 +278,11 @@ def ip_refusal(error, restriction, base_url):
 SITE_INFO = "core_webservice_get_site_info"
 
 
+def restriction_set(text):
+    """An IP restriction as Moodle compares it: the comma-separated entries, without spaces, in any order."""
+    return frozenset(part.strip() for part in (text or "").split(",") if part.strip())
+
+
 def parse_valid_until(value):
     if value is None or str(value).strip() == "":
         return None
@@ -385,6 +390,7 @@ class TokenResource(Resource):
         if known:
             self.moodle.redact.add(entry["token"])
             self.token, self.token_id = entry["token"], known[0].id
+            self.warn_restriction_drift(known[0])
             return {"tokens": [known[0].as_dict()]}
         if self.rows and self.recover_shown_value():
             return {"tokens": [row.as_dict() for row in self.rows if row.id == self.token_id]}
@@ -398,6 +404,18 @@ class TokenResource(Resource):
         self.stale = bool(entry)  # deleted in Moodle since
         self.action = "create"
         return new
+
+    def warn_restriction_drift(self, row):
+        """Moodle cannot change a token's IP restriction: a kept token whose restriction differs from the task's is
+        said, with the way to apply it (a re-run would otherwise be ok and silent about it)."""
+        wanted = self.params["ip_restriction"]
+        if wanted is None or restriction_set(wanted) == restriction_set(row.ip_restriction):
+            return
+        self.moodle.module.warn(
+            "Token %s of %s on service %s keeps ip_restriction '%s', not '%s' as the task asks: Moodle cannot change "
+            "an existing token's restriction. Set state: rotated once to replace it with a token that has the new "
+            "restriction (the play then gets a new value)." % (
+                row.id, self.params["user"], self.service.label, row.ip_restriction or "", wanted))
 
     def recover_shown_value(self):
         """A token created by an earlier task of this (cached) session whose answer was lost: Moodle shows its value

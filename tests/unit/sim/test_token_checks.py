@@ -248,3 +248,17 @@ def test_label_of_web_services():
     assert site_apply.label_of("webservices", {"state": "present", "protocols": ["rest", "soap"]}) == "enabled (rest, soap)"
     assert site_apply.label_of("webservices", {"state": "present"}) == "enabled"
     assert site_apply.label_of("webservices", {"state": "absent", "protocols": ["rest"]}) == "disabled"
+
+
+def test_a_kept_token_whose_ip_restriction_differs_from_the_task_is_said_with_the_fix(site, tmp_path):
+    store = str(tmp_path / "store.json")
+    first = token(site, store, ip_restriction="127.0.0.1,192.0.2.10")
+    assert first.get("changed") and not first.get("failed"), first.get("msg")
+    same = token(site, store, ip_restriction="192.0.2.10, 127.0.0.1")          # same entries, other order/spacing
+    assert not same.get("changed") and not [w for w in warnings_of(same) if "ip_restriction" in w]
+    site.clear_log()
+    other = token(site, store, ip_restriction="127.0.0.1,192.0.2.11")
+    assert not other.get("changed") and not other.get("failed"), other.get("msg")
+    said = [w for w in warnings_of(other) if "keeps ip_restriction" in w]
+    assert len(said) == 1 and "state: rotated" in said[0] and "192.0.2.11" in said[0]
+    assert not [record for record in site.requests if record.write]
