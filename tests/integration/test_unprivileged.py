@@ -147,6 +147,7 @@ def sim():
         yield simulator
 
 
+@pytest.mark.once       # the unprivileged user runs the system Python of the tests' minor version: 3.11, the first line's
 def test_modules_run_as_an_unprivileged_user_with_an_unwritable_home(sim):
     require(os.geteuid() == 0, "becoming another user without a password needs root")
     user = unprivileged_user()
