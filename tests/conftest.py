@@ -31,6 +31,7 @@ WHERE_USERS_RUN_IT = (
     ("AWX job (ansible-runner)", "test_awx_job.py"),
     ("restored site", "test_restored_site.py"),
     ("Galaxy role READMEs", "test_role_readme.py"),
+    ("docs' examples as written", "test_doc_examples.py"),
 )
 _OUTCOMES = {}
 

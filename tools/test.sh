@@ -199,7 +199,7 @@ run_pytest() {  # run_pytest CORE FIRST-CORE
     local selection=()
     [ "$core" != "$first" ] && selection=(-m "not once")   # tests marked once: the first line only
     PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" MOODLE_SIM_VERSIONS="$releases" "$venv/bin/python" -m pytest \
-        -p no:cacheprovider -ra ${selection[@]+"${selection[@]}"} "${paths[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
+        -p no:cacheprovider -ra --durations=12 ${selection[@]+"${selection[@]}"} "${paths[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     counts="$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n 1)"
     p="$(echo "$counts" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')"

@@ -280,6 +280,7 @@ def defaults_journey(sim, workdir):
     return runner, len(texts["minimal"].splitlines()), len(texts["full"].splitlines())
 
 
+@pytest.mark.once      # what is left out as a default does not depend on ansible-core: the first line only
 def test_export_defaults_false_and_true(fresh_simulators, tmp_path):
     with ThreadPoolExecutor(max_workers=len(fresh_simulators)) as pool:
         futures = [(sim, pool.submit(defaults_journey, sim, tmp_path / sim.state.moodle.key))

@@ -42,6 +42,9 @@ from secrets_audit import audit, files_under, sim_secrets
 from test_targets import ADMIN_PASSWORD, MOODLE_VERSIONS
 from tests.moodle_sim import Simulator
 
+# the docs' examples are the same on every ansible-core line: the first one runs them (tools/test.sh)
+pytestmark = pytest.mark.once
+
 APILOGIN_SECRET = "apilogin-test-secret"        # playbooks/examples/site.yml's default vault_apilogin_secret
 EXAMPLE_SECRETS = {"Teacher#2027", "Ci-Bot#2027", APILOGIN_SECRET}    # the example description's test secrets
 CONTROLLER = "127.0.0.1"                        # the address the simulator sees the controller at
