@@ -30,6 +30,7 @@ import urllib.request
 import pytest
 
 from collection_paths import REPO_ROOT, collection_root
+from test_audit_export import header_lines
 from test_targets import ADMIN_PASSWORD, ansible_playbook
 from tests.module_harness import run_module
 
@@ -135,19 +136,6 @@ def play(sim, workdir, state_dir, playbook, *extra):
     return run.stdout
 
 
-def header_section(text, title):
-    """The '#   ...' lines under a '# <title>' heading of an exported file's header."""
-    lines, inside = [], False
-    for line in text.split("moodle_site:")[0].splitlines():
-        if line.startswith("# %s" % title):
-            inside = True
-        elif inside and line.startswith("#   "):
-            lines.append(line[4:])
-        elif inside and line.strip() == "#":
-            break
-    return lines
-
-
 def assert_no_value(values, *texts):
     for text in texts:
         for value in values:
@@ -189,7 +177,7 @@ def test_restored_site_export_apply_and_prune(fresh_simulators, tmp_path, state_
         description = yaml.safe_load(text)["moodle_site"]
         assert set("%s|%s|%s|%s" % (sim.url, item["user"], item["service"], item.get("name") or "")
                    for item in description["tokens"]) == paired, release
-        assert set(line.split(": ")[0] for line in header_section(text, "Stale token_store entries")) == stale
+        assert set(line.split(": ")[0] for line in header_lines(text, "Stale token_store entries")) == stale
         assert OTHER_SITE_KEY not in text
         assert_no_value(values, text, output)
 
