@@ -23,6 +23,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import yaml
 
 from collection_paths import REPO_ROOT, collection_root
