@@ -532,8 +532,8 @@ class TokenResource(Resource):
         return ("Token %s (%s) of %s on service %s: the user lacks capabilities that functions of the service need: %s "
                 "(Moodle's token report, column Missing capabilities). Those functions will refuse the token: grant "
                 "the capabilities to the user through a role (moodleops.auth.moodle_role), or leave the functions "
-                "out of the service." % (row.id, row.name, self.params["user"], self.service.label,
-                                        ", ".join(row.missing_capabilities)))
+                "out of the service." % (
+                    row.id, row.name, self.params["user"], self.service.label, ", ".join(row.missing_capabilities)))
 
     def verify_token(self, token):
         if not self.params["verify"]:
