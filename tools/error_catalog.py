@@ -515,8 +515,7 @@ def _play_failures(data, name=None):
     """(task name, message) of every fail/assert task in a YAML document of plays or tasks, nested blocks too."""
     if isinstance(data, list):
         for item in data:
-            for found in _play_failures(item, name):
-                yield found
+            yield from _play_failures(item, name)
     elif isinstance(data, dict):
         name = data.get("name", name)
         for module, key in (("ansible.builtin.fail", "msg"), ("fail", "msg"), ("ansible.builtin.assert", "fail_msg"),
@@ -526,8 +525,7 @@ def _play_failures(data, name=None):
                 yield name, re.sub(r"\{\{-?\s*(.*?)\s*-?\}\}", lambda m: "{%s}" % m.group(1).split("|")[0].strip(),
                                    args[key].strip())
         for key in ("tasks", "block", "rescue", "always", "pre_tasks", "post_tasks", "handlers"):
-            for found in _play_failures(data.get(key), name):
-                yield found
+            yield from _play_failures(data.get(key), name)
 
 
 def cell(text):

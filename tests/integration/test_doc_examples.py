@@ -395,7 +395,7 @@ def test_every_yaml_block_is_a_playbook_or_listed():
     assert not unknown, "```yaml blocks that are neither plays nor task lists: %s" % unknown
     counts = {}
     for key in found:
-        counts[key.split("#")[0]] = counts.get(key.split("#")[0], 0) + 1
+        counts[key.split("#", 1)[0]] = counts.get(key.split("#", 1)[0], 0) + 1
     print("\nyaml examples: %s" % ", ".join("%s %d" % item for item in sorted(counts.items())))
 
 
@@ -414,7 +414,7 @@ def test_skip_list_is_current():
     for key, need in PREREQUISITES.items():
         for other in need.get("with_", []) + ([need["after"]] if need.get("after") else []):
             assert other in found and other not in SKIPPED, (key, other)
-            assert other.split("#")[0] == key.split("#")[0], "%s uses an example of another page: %s" % (key, other)
+            assert other.split("#", 1)[0] == key.split("#", 1)[0], "%s uses an example of another page: %s" % (key, other)
         if need.get("with_"):
             assert kind_of(found[key][0]) == "tasks", key
     assert all(reason for _digest, reason in SKIPPED.values())
