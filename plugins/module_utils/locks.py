@@ -19,7 +19,7 @@ import os
 import time
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
-from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import KIND_ENV, configured_state_dir, make_private_dir
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import KIND_ENV, make_private_dir, requested_dir
 
 LOCK_DIR_ENV = KIND_ENV["locks"]
 DEFAULT_TIMEOUT = 600
@@ -32,7 +32,7 @@ class LockTimeoutError(MoodleError):
 
 def lock_dir():
     """The directory asked for (not created; the module's StateDir falls back when it cannot be created)."""
-    return os.path.expanduser(os.environ.get(LOCK_DIR_ENV) or os.path.join(configured_state_dir(), "locks"))
+    return requested_dir("locks")
 
 
 def lock_path(url, kind, name, directory=None):

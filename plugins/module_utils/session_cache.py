@@ -21,7 +21,7 @@ import tempfile
 import time
 
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import normalise_base_url
-from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import KIND_ENV, configured_state_dir, make_private_dir
+from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import KIND_ENV, make_private_dir, requested_dir
 
 DIR_ENV = KIND_ENV["sessions"]
 IDLE_SECONDS = 30 * 60          # well below Moodle's default sessiontimeout (8 h)
@@ -32,7 +32,7 @@ FORMAT = 1
 
 def cache_directory():
     """The directory asked for (not created; the module's StateDir falls back when it cannot be created)."""
-    return os.path.expanduser(os.environ.get(DIR_ENV) or os.path.join(configured_state_dir(), "sessions"))
+    return requested_dir("sessions")
 
 
 def cache_key(url, username, auth_method, password, cas_url=None):

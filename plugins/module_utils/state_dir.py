@@ -37,6 +37,15 @@ def configured_state_dir(option=None):
     return os.path.expanduser(option or os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR)
 
 
+def requested_dir(kind, option=None):
+    """The directory asked for one kind of state (not created): ``kind`` in the state directory of the option, or
+    the kind's own older variable when no option is given, or ``kind`` in the state directory."""
+    env = KIND_ENV.get(kind)
+    if not option and env and os.environ.get(env):
+        return os.path.expanduser(os.environ[env])
+    return os.path.join(configured_state_dir(option), kind)
+
+
 def fallback_state_dir():
     """The private per-user directory used when the configured one cannot be created."""
     uid = os.getuid() if hasattr(os, "getuid") else 0
@@ -74,6 +83,11 @@ def check_private(path):
     return path
 
 
+def private_fallback():
+    """The fallback directory, created and checked to be this user's own (OSError otherwise)."""
+    return check_private(make_private_dir(fallback_state_dir()))
+
+
 def describe_os_error(error):
     """'Permission denied' rather than '[Errno 13] Permission denied: ...'."""
     return getattr(error, "strerror", None) or str(error)
@@ -101,16 +115,14 @@ class StateDir:
         return self._paths[kind]
 
     def _resolve(self, kind):
-        env = KIND_ENV.get(kind)
-        wanted = os.path.expanduser(os.environ[env]) if not self.option and env and os.environ.get(env) else \
-            os.path.join(self.root, kind)
+        wanted = requested_dir(kind, self.option)
         try:
             return make_private_dir(wanted)
         except (IOError, OSError) as error:
             first = error
         fallback = os.path.join(fallback_state_dir(), kind)
         try:
-            check_private(make_private_dir(fallback_state_dir()))
+            make_private_dir(private_fallback())
             make_private_dir(fallback)
         except (IOError, OSError) as error:
             self._warn_once("off-" + kind, "%s cannot be created (%s), nor %s (%s): the %s is off for this task. Set "
@@ -136,7 +148,7 @@ class StateDir:
         if os.path.exists(fallback):
             return fallback
         try:
-            check_private(make_private_dir(fallback_state_dir()))
+            private_fallback()
         except (IOError, OSError):
             return wanted       # check_writable names the problem before anything is created
         self._warn_once("tokens", "The state directory %s cannot be created: the token store is %s instead (private "
