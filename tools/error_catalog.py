@@ -343,21 +343,23 @@ class Catalogue(object):
         if isinstance(node.value, ast.List):        # [(path, message), ...]
             for item in node.value.elts:
                 if isinstance(item, ast.Tuple) and len(item.elts) == 2:
-                    texts = [t for t in self.texts(item.elts[1], source, func) if not ONLY_PLACEHOLDER.match(t)]
-                    self.add("validation", ["{option}: %s" % t for t in texts], [], None, source, node)
+                    self._add_problem(item.elts[1], source, node, func)
             return
         if isinstance(node.value, (ast.Constant, ast.BinOp, ast.JoinedStr)):
-            texts = [t for t in self.texts(node.value, source, func) if not ONLY_PLACEHOLDER.match(t)]
-            self.add("validation", ["{option}: %s" % t if not func.name.endswith("_hint") else "{option}: {problem}%s"
-                                    % t for t in texts], [], None, source, node)
+            prefix = "{option}: {problem}" if func.name.endswith("_hint") else "{option}: "
+            self._add_problem(node.value, source, node, func, prefix)
+
+    def _add_problem(self, expression, source, node, func, prefix="{option}: "):
+        """A validation problem: the templates of ``expression`` that say something, after the option they are
+        about (a template that is only a placeholder is a message passed on, catalogued where it is made)."""
+        texts = [t for t in self.texts(expression, source, func) if not ONLY_PLACEHOLDER.match(t)]
+        self.add("validation", [prefix + t for t in texts], [], None, source, node)
 
     def _schema_message(self, source, node):
         """A message the site description's schema carries for a key (``"x-moodleops-message": ...``)."""
         for key, value in zip(node.keys, node.values):
             if isinstance(key, ast.Constant) and key.value == "x-moodleops-message":
-                func, _where = source.scope(node)
-                self.add("validation", ["{option}: %s" % t for t in self.texts(value, source, func)], [], None,
-                         source, node)
+                self._add_problem(value, source, node, source.scope(node)[0])
 
     def _appended_problem(self, source, node, func):
         """``problems.append((path, message))`` (or ``found.append`` in a ``*problem*`` function): the message."""
@@ -365,8 +367,7 @@ class Catalogue(object):
         if not (holder == "problems" or (holder == "found" and func is not None and PROBLEM_FUNCTION.search(func.name))):
             return
         if len(node.args) == 1 and isinstance(node.args[0], ast.Tuple) and len(node.args[0].elts) == 2:
-            texts = [t for t in self.texts(node.args[0].elts[1], source, func) if not ONLY_PLACEHOLDER.match(t)]
-            self.add("validation", ["{option}: %s" % t for t in texts], [], None, source, node)
+            self._add_problem(node.args[0].elts[1], source, node, func)
 
     def _plays(self):
         """ansible.builtin.fail msg and ansible.builtin.assert fail_msg of the collection's playbooks and roles."""
