@@ -107,13 +107,18 @@ class Runner:
         return set(entry["token"] for entry in json.loads(path.read_text())["tokens"].values() if entry.get("token"))
 
 
-def journey(sim, workdir):
-    """The whole story on one simulator; returns the runner (outputs, times) and what was checked."""
+def fresh_site(sim, workdir):
+    """A fresh site set up as the example description needs it (auth_apilogin's apikey and allowipaddr, what an
+    administrator sets with cfg.php): a Runner on it and the example description's file."""
     control(sim, "reset", {"state": "fresh"})
     control(sim, "cfg", {"component": "auth_apilogin", "name": "apikey", "set": "apilogin-test-secret"})
     control(sim, "cfg", {"component": "auth_apilogin", "name": "allowipaddr", "set": "127.0.0.1"})
-    runner = Runner(sim, workdir)
-    example = example_description(workdir, sim.state.moodle.key)
+    return Runner(sim, workdir), example_description(workdir, sim.state.moodle.key)
+
+
+def journey(sim, workdir):
+    """The whole story on one simulator; returns the runner (outputs, times) and what was checked."""
+    runner, example = fresh_site(sim, workdir)
     report = str(workdir / "audit.json")
 
     code, out, recap = runner.play("provision", "provision_site.yml", "-e", "@" + example)
@@ -205,11 +210,7 @@ def user_keys(user):
 
 def defaults_journey(sim, workdir):
     """Export the provisioned example with export_defaults false (the default) and true; compare; re-apply both."""
-    control(sim, "reset", {"state": "fresh"})
-    control(sim, "cfg", {"component": "auth_apilogin", "name": "apikey", "set": "apilogin-test-secret"})
-    control(sim, "cfg", {"component": "auth_apilogin", "name": "allowipaddr", "set": "127.0.0.1"})
-    runner = Runner(sim, workdir)
-    example = example_description(workdir, sim.state.moodle.key)
+    runner, example = fresh_site(sim, workdir)
     code, out, recap = runner.play("provision", "provision_site.yml", "-e", "@" + example)
     assert code == 0, out[-5000:]
 

@@ -423,20 +423,23 @@ def test_skip_list_is_current():
         assert key in blocks, "the user guide's first-run block %s is gone: update this test" % key
 
 
+def assert_no_problems(results):
+    failures = [result.report() for result in results if result.problems]
+    assert not failures, "\n\n".join(failures)
+
+
 def test_examples_run_as_written(doc_runs):
     """Every runnable example: both runs succeed, the second changes nothing (ALWAYS_CHANGES aside), no secret shown."""
     results = [result for (key, _version), result in doc_runs.items() if key not in (FIRST_RUN_SIM, FIRST_RUN_REAL)]
     assert results
-    failures = [result.report() for result in results if result.problems]
-    assert not failures, "\n\n".join(failures)
+    assert_no_problems(results)
 
 
 def test_user_guide_first_run_on_the_simulator(doc_runs):
     results = [result for (key, _version), result in doc_runs.items() if key == FIRST_RUN_SIM]
     for result in results:
         check_guide_runs(result, again=False)
-    failures = [result.report() for result in results if result.problems]
-    assert not failures, "\n\n".join(failures)
+    assert_no_problems(results)
 
 
 def test_user_guide_first_run_on_a_real_site(doc_runs):
@@ -445,5 +448,4 @@ def test_user_guide_first_run_on_a_real_site(doc_runs):
         check_guide_runs(result, again=True)
         codes = [(command.split()[0:2], code) for command, code, _s, _o in result.runs]
         assert any(words == ["ansible", "localhost"] and code == 0 for words, code in codes), codes
-    failures = [result.report() for result in results if result.problems]
-    assert not failures, "\n\n".join(failures)
+    assert_no_problems(results)
