@@ -6,24 +6,24 @@
     python3 tools/schema_doc.py          # write both
     python3 tools/schema_doc.py --check  # exit 1 naming the files that are not current (tests run this)
 
-Standard library only; site_schema.py is loaded by path (it imports nothing)."""
+Standard library only; site_schema.py is imported through the collection view of tests/collection_paths.py."""
 
-import importlib.util
+import importlib
 import json
 import os
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCHEMA_MODULE = os.path.join(REPO_ROOT, "plugins", "plugin_utils", "site_schema.py")
 JSON_PATH = os.path.join(REPO_ROOT, "meta", "moodle_site.schema.json")
 DOC_PATH = os.path.join(REPO_ROOT, "docs", "site-description.md")
 
 
 def load_schema_module():
-    spec = importlib.util.spec_from_file_location("moodleops_site_schema", SCHEMA_MODULE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """site_schema.py through the collection (it reads the section registry and the Moodle facts of module_utils)."""
+    sys.path.insert(0, os.path.join(REPO_ROOT, "tests"))
+    import collection_paths  # pylint: disable=import-outside-toplevel
+    collection_paths.make_importable()
+    return importlib.import_module("ansible_collections.moodleops.auth.plugins.plugin_utils.site_schema")
 
 
 def schema_json(schema):

@@ -23,6 +23,9 @@ from ansible_collections.moodleops.auth.plugins.module_utils.argspec import env_
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     AccessDeniedError,
+    ApiLoginConflictError,
+    ApiLoginPluginError,
+    ApiLoginUserNotFound,
     InvalidInputError,
     MoodleApiError,
     MoodleError,
@@ -32,6 +35,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     WriteNotAppliedError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import HttpTransport
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import APILOGIN_SETTABLE_FIELDS
 from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
 from ansible_collections.moodleops.auth.plugins.module_utils.worker_pool import run_in_workers
 
@@ -40,14 +44,6 @@ MATCH_FIELDS = ("id", "username", "email", "idnumber")      # the plugin's $idfi
 # The one line of the published services.php that kills it on Moodle 4.5+ (line 39 of HEAD d2250cb).
 BROKEN_LINE = "require_once($CFG->dirroot.'/cache/lib.php');"
 
-# Columns of {user} the plugin can write (its $userfields minus the ones below) and a user dict may hold.
-SETTABLE_FIELDS = (
-    "auth", "confirmed", "policyagreed", "suspended", "mnethostid", "username", "idnumber", "firstname", "lastname",
-    "email", "emailstop", "phone1", "phone2", "institution", "department", "address", "city", "country", "lang",
-    "theme", "timezone", "description", "descriptionformat", "mailformat", "maildigest", "maildisplay",
-    "autosubscribe", "trackforums", "calendartype", "imagealt", "lastnamephonetic", "firstnamephonetic",
-    "middlename", "alternatename",
-)
 # In the plugin's 2015 column list but profile fields since Moodle 3.11 (MDL-28452): selecting them is an SQL error.
 REMOVED_FIELDS = ("icq", "skype", "yahoo", "aim", "msn", "url")
 REFUSED_FIELDS = {
@@ -59,18 +55,6 @@ REFUSED_FIELDS = {
 }
 # Always read (with an explicit fields[] list: without one the plugin selects removed columns and fails on 3.11+).
 BASE_READ_FIELDS = ("id", "username", "email", "idnumber", "auth", "suspended", "deleted")
-
-
-class ApiLoginPluginError(MoodleError):
-    """services.php cannot run (the published plugin on Moodle 4.5+, not configured, not installed)."""
-
-
-class ApiLoginUserNotFound(MoodleApiError):
-    """The plugin found no user for the lookup."""
-
-
-class ApiLoginConflictError(MoodleApiError):
-    """createUser found another user with the same username, email or idnumber."""
 
 
 # ---------------------------------------------------------------------------------------------- signature
@@ -419,7 +403,7 @@ class ApiLoginUsers(Resource):
             problems.append("users is empty")
         if problems:
             raise InvalidInputError("Invalid user entries (nothing was read or written): %s." % "; ".join(problems),
-                                    hint="Valid fields: %s." % ", ".join(SETTABLE_FIELDS))
+                                    hint="Valid fields: %s." % ", ".join(APILOGIN_SETTABLE_FIELDS))
         return entries
 
     def entry(self, label, item):
@@ -441,7 +425,7 @@ class ApiLoginUsers(Resource):
             elif name in REMOVED_FIELDS:
                 problems.append("%s: %s is a user profile field since Moodle 3.11, not a column the plugin can write"
                                 % (label, name))
-            elif name not in SETTABLE_FIELDS:
+            elif name not in APILOGIN_SETTABLE_FIELDS:
                 problems.append("%s: unknown field %s" % (label, name))
             elif name == "suspended":
                 try:

@@ -18,6 +18,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     LoginFailedError,
     MoodleError,
     NotMoodleError,
+    WrongUrlError,
     WwwrootMismatchError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import normalise_base_url
@@ -36,17 +37,6 @@ _INTERRUPTING_PAGES = {
 
 # How many parent paths of url a wrong path is followed up with (GETs of <parent>/login/index.php, never a POST)
 MAX_PARENT_PROBES = 3
-
-
-class WrongUrlError(WwwrootMismatchError):
-    """url's path is not the site's: it answers 404, and Moodle answers at another address (a parent path, or
-    Moodle's own 404 page names its wwwroot)."""
-
-    def __init__(self, given, canonical, found):
-        super(WwwrootMismatchError, self).__init__(
-            "url %s is not the site's address: Moodle answers at %s (its wwwroot); set url to it." % (given, canonical),
-            hint="(%s)" % found)
-        self.canonical = canonical
 
 
 def wwwroot_named_by(response, url=None):

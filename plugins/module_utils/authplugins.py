@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
-import re
 
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
@@ -18,7 +17,9 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     WriteNotAppliedError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import PAGELESS_SETTINGS, is_secret_setting
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.redact import MASK
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import field_name, moodle_value
 
 MANAGE_SECTION = "manageauths"
@@ -99,18 +100,10 @@ class CliAuthPlugins:
 
 # -- moodle_auth_plugin as a converge resource -----------------------------------------------------------------------
 
-MASK = "********"
-SECRET_NAME = re.compile(r"(^|_)(apikey|secret|password|passwd|pw|bind_pw|token)$")
-# Settings of plugins whose settings pages do not exist: what cfg.php can set.
-PAGELESS_SETTINGS = {"apilogin": ("apikey", "allowipaddr")}
 SIDE_EFFECTS = {
     ("userkey", "updateuser", "1"): "userkey updateuser=1 switches every user it updates to the userkey auth method "
                                     "(they can no longer log in with their password).",
 }
-
-
-def is_secret(name):
-    return bool(SECRET_NAME.search(name))
 
 
 class AuthPluginResource(Resource):
@@ -129,7 +122,7 @@ class AuthPluginResource(Resource):
                 raise InvalidInputError("position counts from 1 (the first plugin of the auth order).")
         self.wanted = dict((key, moodle_value(value)) for key, value in self.params["settings"].items())
         for key, value in self.wanted.items():
-            if is_secret(key):
+            if is_secret_setting(key):
                 moodle.redact.add(value)
         self.cli = moodle.transport == "cli"
         self.plugins = CliAuthPlugins(moodle.settings) if self.cli else HttpAuthPlugins(moodle.client)
@@ -271,8 +264,8 @@ class AuthPluginResource(Resource):
             changes.append("auth order: %s -> %s" % (",".join(old_order), ",".join(new_order)))
         setting_changes = self.setting_changes(before)
         for name in sorted(setting_changes):
-            old = MASK if is_secret(name) and before["settings"][name] else before["settings"][name]
-            new = MASK if is_secret(name) else setting_changes[name]
+            old = MASK if is_secret_setting(name) and before["settings"][name] else before["settings"][name]
+            new = MASK if is_secret_setting(name) else setting_changes[name]
             changes.append("%s: %s -> %s" % (self.key(name), old, new))
         return changes
 
@@ -313,7 +306,7 @@ class AuthPluginResource(Resource):
         order = state["order"]
         enabled = self.name in order or self.name in ALWAYS_ENABLED
         position = order.index(self.name) + 1 if self.name in order else None
-        settings = dict((name, MASK if is_secret(name) and value not in (None, "") else value)
+        settings = dict((name, MASK if is_secret_setting(name) and value not in (None, "") else value)
                         for name, value in state["settings"].items())
         return {"name": self.name, "enabled": enabled, "position": position, "settings": settings}
 

@@ -20,7 +20,7 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import urlencode
 
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import EduauthError, InvalidInputError
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
 
 LOGIN_PATH = "local/eduauth/login.php"
@@ -28,10 +28,6 @@ LAUNCH_PATH = "local/eduauth/launch.php"
 CONNECT_PATH = "local/eduauth/connect.php"
 ACTS = ("myData", "removeMe", "wstoken")     # the only acts the plugin knows (case-sensitive)
 TOKEN_MAX = 40                               # local_eduauth.token is char(40)
-
-
-class EduauthError(MoodleError):
-    """local_eduauth answered with an error."""
 
 
 def generate_token():

@@ -62,6 +62,17 @@ class WwwrootMismatchError(MoodleError):
         self.canonical = canonical
 
 
+class WrongUrlError(WwwrootMismatchError):
+    """url's path is not the site's: it answers 404, and Moodle answers at another address (a parent path, or
+    Moodle's own 404 page names its wwwroot)."""
+
+    def __init__(self, given, canonical, found):
+        super(WwwrootMismatchError, self).__init__(
+            "url %s is not the site's address: Moodle answers at %s (its wwwroot); set url to it." % (given, canonical),
+            hint="(%s)" % found)
+        self.canonical = canonical
+
+
 class MaintenanceModeError(MoodleError):
     """The site is in maintenance mode."""
 
@@ -80,6 +91,14 @@ class NotSiteAdminError(MoodleError):
 
 class SettingsSaveError(MoodleError):
     """admin/settings.php did not accept a save."""
+
+
+class FormRejectedError(MoodleError):
+    """Moodle showed the user form again with errors on some fields."""
+
+    def __init__(self, message, fields=()):
+        super(FormRejectedError, self).__init__(message)
+        self.fields = list(fields)
 
 
 class WriteNotAppliedError(MoodleError):
@@ -102,12 +121,32 @@ class PluginNotInstalledError(MoodleError):
     """A plugin the task needs is not installed on the site."""
 
 
+class ApiLoginPluginError(MoodleError):
+    """services.php cannot run (the published plugin on Moodle 4.5+, not configured, not installed)."""
+
+
+class EduauthError(MoodleError):
+    """local_eduauth answered with an error."""
+
+
 class MoodleApiError(MoodleError):
     """Any other error answered by a Moodle web service or AJAX call."""
 
 
+class ApiLoginUserNotFound(MoodleApiError):
+    """The plugin found no user for the lookup."""
+
+
+class ApiLoginConflictError(MoodleApiError):
+    """createUser found another user with the same username, email or idnumber."""
+
+
 class CliError(MoodleError):
     """admin/cli/cfg.php (transport: cli) failed."""
+
+
+class LockTimeoutError(MoodleError):
+    """Another run held the object lock for longer than this run waits."""
 
 
 class InvalidInputError(MoodleError):

@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import APILOGIN_TEXT_FIELDS, PROFILE_FIELDS
 
 _CONTROL = re.compile(u"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LINES = re.compile(u"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -177,19 +178,11 @@ MODULE_RULES = {
 # What YAML turns into a boolean (YAML 1.1, as Ansible reads playbooks): once parsed, the spelling is gone.
 YAML_BOOLEAN_WORDS = "an unquoted yes/no/on/off/true/false"
 # Keys of free-form dict options whose values are text (or a select of the user form that a boolean cannot pick):
-# a boolean there is YAML's reading of an unquoted word. moodle_user's profile: its standard fields (useradmin.py
-# PROFILE_FIELDS; custom profile_field_* may be checkboxes, checked on the form); moodle_apilogin_user's user
-# columns that hold text (apilogin.py SETTABLE_FIELDS minus the flags and numbers).
-PROFILE_TEXT_KEYS = ("city", "country", "lang", "timezone", "description", "institution", "department", "phone1",
-                     "phone2", "address", "maildisplay", "moodlenetprofile", "imagealt", "firstnamephonetic",
-                     "lastnamephonetic", "middlename", "alternatename")
-APILOGIN_TEXT_COLUMNS = ("auth", "username", "idnumber", "firstname", "lastname", "email", "phone1", "phone2",
-                         "institution", "department", "address", "city", "country", "lang", "theme", "timezone",
-                         "description", "calendartype", "imagealt", "lastnamephonetic", "firstnamephonetic",
-                         "middlename", "alternatename")
+# a boolean there is YAML's reading of an unquoted word. moodle_user's profile: its standard fields (custom
+# profile_field_* may be checkboxes, checked on the form); moodle_apilogin_user's user columns that hold text.
 TEXT_KEYS = {
-    "moodle_user": {"profile": PROFILE_TEXT_KEYS},
-    "moodle_apilogin_user": {"user": APILOGIN_TEXT_COLUMNS, "users": APILOGIN_TEXT_COLUMNS},
+    "moodle_user": {"profile": PROFILE_FIELDS},
+    "moodle_apilogin_user": {"user": APILOGIN_TEXT_FIELDS, "users": APILOGIN_TEXT_FIELDS},
 }
 # How a boolean was probably spelt, for the example of quoting it (country: NO is Norway, lang: no Norwegian).
 _SPELLINGS = {("country", False): "NO", ("lang", False): "no"}

@@ -18,16 +18,12 @@ import hashlib
 import os
 import time
 
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import LockTimeoutError
 from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import KIND_ENV, make_private_dir, requested_dir
 
 LOCK_DIR_ENV = KIND_ENV["locks"]
 DEFAULT_TIMEOUT = 600
 POLL_SECONDS = 0.05
-
-
-class LockTimeoutError(MoodleError):
-    pass
 
 
 def lock_dir():

@@ -26,7 +26,6 @@ from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import 
     ALWAYS_ENABLED,
     AUTH_PLUGIN_OPTIONS,
     AuthPluginResource,
-    is_secret,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import converge
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
@@ -41,6 +40,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.lti_platform import LTI_PLATFORM_OPTIONS, LtiPlatform
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import is_secret_setting
 from ansible_collections.moodleops.auth.plugins.module_utils.roles import ROLE_OPTIONS, RoleResource
 from ansible_collections.moodleops.auth.plugins.module_utils.services import SERVICE_OPTIONS, ServiceResource
 from ansible_collections.moodleops.auth.plugins.module_utils.tokens import TOKEN_OPTIONS, TokenByLogin, TokenResource
@@ -75,10 +75,6 @@ PENDING = "would be created by this run (check mode creates nothing)"
 # Failures of the run's connection and login, not of the entry being applied: their message names no section.
 SITE_ERRORS = (LoginFailedError, MoodleConnectionError, NotMoodleError, WwwrootMismatchError, NotSiteAdminError,
                MaintenanceModeError)
-
-
-class EntryFailed(MoodleError):
-    """An entry failed: the message names section, index and entry."""
 
 
 class EntryWarnings:
@@ -172,7 +168,7 @@ def description_secrets(site):
                 yield entry.get(option)
             settings = entry.get("settings")
             for name, value in (settings.items() if isinstance(settings, dict) else []):
-                if is_secret(name) and value not in (None, ""):
+                if is_secret_setting(name) and value not in (None, ""):
                     yield "%s" % value
 
 

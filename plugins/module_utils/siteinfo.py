@@ -42,6 +42,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PageError,
     UnexpectedAnswerError,
 )
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import is_secret_setting
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import id_param
 from ansible_collections.moodleops.auth.plugins.module_utils.roles import Roles
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import SETTINGS_PATH, field_name
@@ -58,10 +59,6 @@ from ansible_collections.moodleops.auth.plugins.module_utils.webservice import M
 
 # The roles a Moodle install creates (archetypes of their own): never exported.
 STANDARD_ROLES = ("manager", "coursecreator", "editingteacher", "teacher", "student", "guest", "user", "frontpage")
-# Auth plugin settings named like a secret (moodle_auth_plugin's rule, plugin_utils/site_schema.py).
-SECRET_SETTING = re.compile(r"(^|_)(apikey|secret|password|passwd|pw|bind_pw|token)$")
-# Settings of auth plugins that have no settings page (moodle_auth_plugin PAGELESS_SETTINGS): config only.
-PAGELESS_SETTINGS = {"apilogin": ("apikey", "allowipaddr")}
 MONTHS = dict((name, index + 1) for index, name in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
      "december")))
@@ -76,10 +73,6 @@ def placeholder(name):
 
 def variable_name(name):
     return "vault_%s" % re.sub(r"[^a-z0-9_]+", "_", str(name).lower()).strip("_")
-
-
-def is_secret_setting(name, control_type=None):
-    return bool(SECRET_SETTING.search(name)) or control_type == "password"
 
 
 def parse_report_date(text):

@@ -30,12 +30,14 @@ from ansible_collections.moodleops.auth.plugins.module_utils.argspec import env_
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
+    FormRejectedError,
     InvalidInputError,
     MoodleError,
     UnexpectedAnswerError,
     WriteNotAppliedError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import PROFILE_FIELDS
 from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
 from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
 
@@ -59,10 +61,6 @@ NOT_PROFILE_FIELDS = frozenset((
     "newpassword", FORCE_CHANGE_FIELD, "firstname", "lastname", "email", "idnumber", "deletepicture", "imagefile",
     "interests", "interests[]", "description_editor[format]", "description_editor[itemid]", "submitbutton", "cancel",
 ))
-# The profile fields every user record has (what RV(user.profile) shows, when the form carries them).
-PROFILE_FIELDS = ("city", "country", "lang", "timezone", "description", "institution", "department", "phone1",
-                  "phone2", "address", "maildisplay", "moodlenetprofile", "imagealt", "firstnamephonetic",
-                  "lastnamephonetic", "middlename", "alternatename")
 ADVCHECKBOXES = ("suspended", FORCE_CHANGE_FIELD)
 
 POLICY_KEYS = ("passwordpolicy", "minpasswordlength", "minpassworddigits", "minpasswordlower", "minpasswordupper",
@@ -361,14 +359,6 @@ class UserAdmin:
             raise MoodleError("Moodle did not delete user %s: admin/user.php answered HTTP %s%s." % (
                 label or user_id, response.status,
                 (": " + "; ".join(page.error_messages)) if page.error_messages else ""))
-
-
-class FormRejectedError(MoodleError):
-    """Moodle showed the user form again with errors on some fields."""
-
-    def __init__(self, message, fields=()):
-        super(FormRejectedError, self).__init__(message)
-        self.fields = list(fields)
 
 
 _OPTION_NAMES = {"newpassword": "password", DESCRIPTION_FIELD: "profile.description",

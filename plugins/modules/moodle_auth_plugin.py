@@ -125,11 +125,7 @@ debug:
   type: dict
 """
 
-from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import (  # noqa: F401 pylint: disable=unused-import
-    AUTH_PLUGIN_OPTIONS,
-    SECRET_NAME,  # what counts as a secret setting (the site description's schema mirrors it)
-    AuthPluginResource,
-)
+from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import AUTH_PLUGIN_OPTIONS, AuthPluginResource
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
 
 

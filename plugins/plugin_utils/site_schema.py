@@ -8,11 +8,17 @@ renders ``docs/site-description.md`` from it (tests check both are current).
 Each section's items take the options of one module (``x-moodleops-module``), minus the connection options; a key
 that is a module option under another name says so with ``x-moodleops-option``; keys the module does not have are
 marked ``x-moodleops-extension`` and explained (tests/unit/test_site_schema.py compares all this with the modules'
-argument specs). Standard-library only: no imports."""
+argument specs)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import (
+    APILOGIN_SETTABLE_FIELDS,
+    APILOGIN_TEXT_FIELDS,
+    PROFILE_FIELDS,
+)
 
 SCHEMA_ID = "https://github.com/moodleops/auth/blob/main/meta/moodle_site.schema.json"
 
@@ -21,31 +27,6 @@ SECTION_ORDER = ("webservices", "users", "roles", "services", "tokens", "auth_pl
 
 # Keys whose values are secrets: never shown in a validation problem.
 SECRET_KEYS = ("password", "secret", "user_password", "token", "token_value")
-# auth plugin settings named like a secret (moodle_auth_plugin's own rule).
-SECRET_SETTING_PATTERN = r"(^|_)(apikey|secret|password|passwd|pw|bind_pw|token)$"
-
-# moodle_user's ``profile`` keys: the standard fields of the user form (plugins/module_utils/useradmin.py
-# PROFILE_FIELDS) and custom profile fields as profile_field_<shortname>.
-USER_PROFILE_FIELDS = ("city", "country", "lang", "timezone", "description", "institution", "department", "phone1",
-                       "phone2", "address", "maildisplay", "moodlenetprofile", "imagealt", "firstnamephonetic",
-                       "lastnamephonetic", "middlename", "alternatename")
-
-# Columns of Moodle's user table that auth_apilogin writes (plugins/module_utils/apilogin.py SETTABLE_FIELDS).
-APILOGIN_USER_FIELDS = (
-    "auth", "confirmed", "policyagreed", "suspended", "mnethostid", "username", "idnumber", "firstname", "lastname",
-    "email", "emailstop", "phone1", "phone2", "institution", "department", "address", "city", "country", "lang",
-    "theme", "timezone", "description", "descriptionformat", "mailformat", "maildigest", "maildisplay",
-    "autosubscribe", "trackforums", "calendartype", "imagealt", "lastnamephonetic", "firstnamephonetic",
-    "middlename", "alternatename",
-)
-
-# The columns of APILOGIN_USER_FIELDS that hold text (a boolean there is YAML's reading of an unquoted yes/no/on/off;
-# module_utils/input_checks.py APILOGIN_TEXT_COLUMNS refuses it in the module's options).
-APILOGIN_TEXT_FIELDS = (
-    "auth", "username", "idnumber", "firstname", "lastname", "email", "phone1", "phone2", "institution",
-    "department", "address", "city", "country", "lang", "theme", "timezone", "description", "calendartype",
-    "imagealt", "lastnamephonetic", "firstnamephonetic", "middlename", "alternatename",
-)
 
 CONTEXT_LEVELS = ["system", "user", "category", "course", "module", "block"]
 PERMISSIONS = ["allow", "prevent", "prohibit", "inherit"]
@@ -127,7 +108,7 @@ USER = _item(
             "description": "Other fields of the user form: the standard ones below and custom profile fields as "
                            "profile_field_<shortname>.",
             "properties": dict((name, {"type": ["string", "integer", "null"], "description": "Profile field %s." % name})
-                               for name in USER_PROFILE_FIELDS),
+                               for name in PROFILE_FIELDS),
             "patternProperties": {
                 "^profile_field_[A-Za-z0-9_]+$": {"type": ["string", "integer", "boolean", "null"],
                                                   "description": "A custom profile field."},
@@ -256,7 +237,7 @@ APILOGIN_USER = {
     "additionalProperties": False,
     "properties": dict(
         [(name, dict(_APILOGIN_TEXT_COLUMN if name in APILOGIN_TEXT_FIELDS else _APILOGIN_COLUMN,
-                     description="User column %s." % name)) for name in APILOGIN_USER_FIELDS]
+                     description="User column %s." % name)) for name in APILOGIN_SETTABLE_FIELDS]
         + [("id", {"type": "integer", "description": "The user's id (only with match_field: id)."}),
            ("state", _enum(["present", "absent", "suspended"],
                            "present: exists with these fields; suspended: the same, and suspended; absent: deleted.",

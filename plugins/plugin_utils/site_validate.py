@@ -21,10 +21,10 @@ from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import
     value_problems,
     yaml_example,
 )
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import SECRET_SETTING
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_schema import (
     SCHEMA,
     SECRET_KEYS,
-    SECRET_SETTING_PATTERN,
     SECTION_ORDER,
 )
 
@@ -37,7 +37,6 @@ ROOT = "moodle_site"
 MISSING_JSONSCHEMA = ("Validating a site description needs the Python package jsonschema on the controller "
                       "(the Python that runs ansible-playbook): pip install jsonschema")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_NAME = re.compile(SECRET_SETTING_PATTERN)
 _MAX_SHOWN = 80
 
 
@@ -66,7 +65,7 @@ def is_secret_path(path):
             continue
         if element in SECRET_KEYS:
             return True
-        if index > 0 and path[index - 1] == "settings" and _SECRET_NAME.search(element):
+        if index > 0 and path[index - 1] == "settings" and SECRET_SETTING.search(element):
             return True
     return False
 

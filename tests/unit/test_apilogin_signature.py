@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from collection_paths import SHARED_FIXTURES
+from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils import apilogin
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import AccessDeniedError, MoodleError
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import Response
@@ -107,7 +108,7 @@ class FakeTransport:
 
 def test_the_published_plugin_on_45_is_named_with_its_fix():
     api = apilogin.ApiLogin(FakeTransport(500, b""), LAB_KEY, Redactor())
-    with pytest.raises(apilogin.ApiLoginPluginError) as caught:
+    with pytest.raises(errors.ApiLoginPluginError) as caught:
         api.get_user("username", "teacher1", ["id"])
     text = str(caught.value)
     assert "HTTP 500" in text and "require_once($CFG->dirroot.'/cache/lib.php');" in text

@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.moodleops.auth.plugins.module_utils import locks
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource, converge
-from ansible_collections.moodleops.auth.plugins.module_utils.locks import LockTimeoutError, lock_path, object_lock
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import LockTimeoutError
+from ansible_collections.moodleops.auth.plugins.module_utils.locks import lock_path, object_lock
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
 from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import StateDir
 

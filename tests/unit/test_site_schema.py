@@ -15,6 +15,7 @@ import yaml
 
 from collection_paths import REPO_ROOT, collection_root
 
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import APILOGIN_SETTABLE_FIELDS, APILOGIN_TEXT_FIELDS
 from ansible_collections.moodleops.auth.plugins.plugin_utils import site_schema, site_validate
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_schema import SCHEMA, SECTION_ORDER
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_validate import validate
@@ -481,7 +482,7 @@ def test_no_connection_options_in_entries():
 def test_apilogin_users_mirror_module():
     from ansible_collections.moodleops.auth.plugins.module_utils import apilogin
     items = SCHEMA["properties"]["apilogin"]["properties"]["users"]["items"]
-    assert set(items["properties"]) == set(apilogin.SETTABLE_FIELDS) | {"id", "state"}
+    assert set(items["properties"]) == set(APILOGIN_SETTABLE_FIELDS) | {"id", "state"}
     spec = module_spec("moodle_apilogin_user")
     assert items["properties"]["state"]["enum"] == spec["state"]["choices"]
     assert items["properties"]["state"]["default"] == spec["state"]["default"]
@@ -489,15 +490,10 @@ def test_apilogin_users_mirror_module():
 
 
 def test_shared_lists_mirror_module_utils():
-    from ansible_collections.moodleops.auth.plugins.module_utils import input_checks, roles, useradmin
-    module = importlib.import_module("ansible_collections.moodleops.auth.plugins.modules.moodle_auth_plugin")
-    assert set(site_schema.USER_PROFILE_FIELDS) == set(useradmin.PROFILE_FIELDS)
-    assert set(input_checks.PROFILE_TEXT_KEYS) == set(useradmin.PROFILE_FIELDS)
-    assert set(site_schema.APILOGIN_TEXT_FIELDS) == set(input_checks.APILOGIN_TEXT_COLUMNS)
-    assert set(site_schema.APILOGIN_TEXT_FIELDS) < set(site_schema.APILOGIN_USER_FIELDS)
+    from ansible_collections.moodleops.auth.plugins.module_utils import roles
+    assert set(APILOGIN_TEXT_FIELDS) < set(APILOGIN_SETTABLE_FIELDS)
     assert set(site_schema.CONTEXT_LEVELS) == set(roles.CONTEXT_LEVELS)
     assert set(site_schema.PERMISSIONS) == set(roles.PERMISSIONS)
-    assert site_schema.SECRET_SETTING_PATTERN == module.SECRET_NAME.pattern
 
 
 def test_every_object_is_closed():

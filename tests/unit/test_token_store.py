@@ -5,7 +5,8 @@ import stat
 import pytest
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
-from ansible_collections.moodleops.auth.plugins.module_utils.locks import LockTimeoutError, file_lock
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import LockTimeoutError
+from ansible_collections.moodleops.auth.plugins.module_utils.locks import file_lock
 from ansible_collections.moodleops.auth.plugins.module_utils.token_store import TokenStore, store_key
 
 

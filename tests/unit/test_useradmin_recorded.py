@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover
 
 from collection_paths import SHARED_FIXTURES
 
+from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils import useradmin as ua
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import Response
@@ -197,7 +198,7 @@ def test_error_pages_give_field_errors_and_no_password(version, name, expected, 
     assert ua.field_errors(recorded.text) == expected
     client = FakeClient(version, [("post", name)])
     form = user_form(version, "f23-newuser-form", ua.NEW_USER_ID)
-    with pytest.raises(ua.FormRejectedError) as failure:
+    with pytest.raises(errors.FormRejectedError) as failure:
         ua.UserAdmin(client).save(form, {"username": "x"}, password=echoed, auth="manual", label="svc_manual")
     message = str(failure.value)
     for secret in RECORDED_PASSWORDS:

@@ -8,6 +8,7 @@ import pytest
 
 from client_conformance.core import RECORDED_ROOTS, Case, client_on, recorded
 
+from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils import eduauth
 
 APPID = "at.example.fixtureapp"
@@ -67,7 +68,7 @@ def wait_user(rec, version):
 def invalid_appid(rec, version):
     """The plugin's HTML answer to an appid with fewer than two dots (p.alert-danger): the message."""
     edu, _client = _eduauth(version, rec)
-    with pytest.raises(eduauth.EduauthError) as caught:
+    with pytest.raises(errors.EduauthError) as caught:
         edu.getuser("edutoken0001fixture", "badappid")
     assert "Invalid App-ID given." in str(caught.value)
     with pytest.raises(eduauth.InvalidInputError):
@@ -76,7 +77,7 @@ def invalid_appid(rec, version):
 
 def missing_param(rec, version):
     edu, _client = _eduauth(version, rec)
-    with pytest.raises(eduauth.EduauthError) as caught:
+    with pytest.raises(errors.EduauthError) as caught:
         edu.getuser("edutoken0001fixture", APPID)
     assert "appid" in str(caught.value)
 
@@ -106,7 +107,7 @@ def call_removeme(rec, version):
 def call_refused(rec, version):
     edu, _client = _eduauth(version, rec)
     form = _form(rec)
-    with pytest.raises(eduauth.EduauthError) as caught:
+    with pytest.raises(errors.EduauthError) as caught:
         edu.call(int(form["userid"]), form["token"], form["appid"], json.loads(form["data"]))
     assert caught.value.errorcode == "invalid_login" == json.loads(rec.text)["error"]
     assert form["token"] not in caught.value.message
@@ -115,7 +116,7 @@ def call_refused(rec, version):
 def call_callforward(rec, version):
     edu, _client = _eduauth(version, rec)
     form = _form(rec)
-    with pytest.raises(eduauth.EduauthError) as caught:
+    with pytest.raises(errors.EduauthError) as caught:
         edu.call(int(form["userid"]), form["token"], form["appid"], json.loads(form["data"]), form["callforward"])
     assert "invalid plugin specified" in str(caught.value)
 

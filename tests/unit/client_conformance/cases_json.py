@@ -8,7 +8,8 @@ import pytest
 from client_conformance.core import RELEASES, Case, client_on
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
-from ansible_collections.moodleops.auth.plugins.module_utils.apilogin import ApiLogin, ApiLoginPluginError
+from ansible_collections.moodleops.auth.plugins.module_utils.apilogin import ApiLogin
+from ansible_collections.moodleops.auth.plugins.module_utils.errors import ApiLoginPluginError
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
 
 TOKEN = "0123456789abcdef0123456789abcdef"

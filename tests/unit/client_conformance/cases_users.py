@@ -7,6 +7,7 @@ import pytest
 
 from client_conformance.core import Case, client_on, recorded
 
+from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils import useradmin as ua
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
 
@@ -63,7 +64,7 @@ def rejected(form_name, password, auth="manual"):
         assert ua.field_errors(rec.text) == expected
         if password:
             assert 'value="%s"' % password in rec.text
-        with pytest.raises(ua.FormRejectedError) as caught:
+        with pytest.raises(errors.FormRejectedError) as caught:
             admin.save(form, {}, password=password, auth=auth, label="svc_manual")
         message = str(caught.value)
         for secret in RECORDED_PASSWORDS + ((password,) if password else ()):
