@@ -36,7 +36,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import HttpTransport
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import APILOGIN_SETTABLE_FIELDS
-from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
+from ansible_collections.moodleops.auth.plugins.module_utils.php_params import flatten_params
 from ansible_collections.moodleops.auth.plugins.module_utils.worker_pool import run_in_workers
 
 SERVICES_PATH = "auth/apilogin/services.php"

@@ -22,7 +22,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     WwwrootMismatchError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import normalise_base_url
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
 
 LOGIN_PATH = "login/index.php"
 # Pages Moodle may put between a successful login and the dashboard; none of them is a usable session.

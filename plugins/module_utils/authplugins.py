@@ -18,7 +18,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import PAGELESS_SETTINGS, is_secret_setting
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import query_of
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import MASK
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import field_name, moodle_value
 

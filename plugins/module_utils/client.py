@@ -32,8 +32,8 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     web_service_error,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import HttpTransport
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
-from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.php_params import flatten_params
 from ansible_collections.moodleops.auth.plugins.module_utils.session_cache import SessionCache, cache_key
 
 from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, release_branch

@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover
     from urllib import urlencode
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import EduauthError, InvalidInputError
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
 
 LOGIN_PATH = "local/eduauth/login.php"
 LAUNCH_PATH = "local/eduauth/launch.php"

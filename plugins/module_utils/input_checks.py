@@ -205,7 +205,7 @@ def yaml_boolean_problem(value, key):
 
 
 def control_kind(form, name):
-    """What a form field is (pages.Form): 'checkbox' (a checkbox, with or without its hidden 0), 'select',
+    """What a form field is (page_parser.Form): 'checkbox' (a checkbox, with or without its hidden 0), 'select',
     'multiselect', 'text' (text, password, number ... inputs and textareas), or None (not on the form, or only
     hidden inputs, such as a file manager's draft area)."""
     controls = form.controls_named(name)

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover
     from urlparse import urlsplit
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, query_of
 
 SETTINGS_PATH = "admin/settings.php"
 REGISTRATIONS_SECTION = "enrolsettingslti_registrations"

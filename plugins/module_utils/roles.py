@@ -14,7 +14,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PageError,
     WriteNotAppliedError,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, id_param
 from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
 
 MANAGE_PATH = "admin/roles/manage.php"

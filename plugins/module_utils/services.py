@@ -16,7 +16,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     MoodleError,
     WriteNotAppliedError,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, id_param, query_of
 from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
 
 LIST_SECTION = "externalservices"

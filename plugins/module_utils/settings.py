@@ -23,7 +23,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PageError,
     SettingsSaveError,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
 
 SETTINGS_PATH = "admin/settings.php"
 # Sections every site has: a "Section error!" there means the account is not a site administrator.

@@ -43,7 +43,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     UnexpectedAnswerError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import is_secret_setting
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import id_param
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import id_param
 from ansible_collections.moodleops.auth.plugins.module_utils.roles import Roles
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import SETTINGS_PATH, field_name
 from ansible_collections.moodleops.auth.plugins.module_utils.token_store import TokenStore, default_path

@@ -27,7 +27,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     WriteNotAppliedError,
     web_service_error,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, id_param
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, id_param
 from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalServices
 from ansible_collections.moodleops.auth.plugins.module_utils.state_dir import check_writable
 from ansible_collections.moodleops.auth.plugins.module_utils.token_store import TokenStore, store_key

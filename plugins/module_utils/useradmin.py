@@ -38,7 +38,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import PROFILE_FIELDS
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
 from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
 
 LIST_PATH = "admin/user.php"

@@ -13,7 +13,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     MoodleError,
     WriteNotAppliedError,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import query_of
 from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalServices
 
 SWITCHES_SECTION = "optionalsubsystems"

@@ -14,7 +14,7 @@ from test_site_schema import complete_site
 from tests.moodle_sim import Simulator
 
 from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_validate import validate
 
 pytest.importorskip("jsonschema")

@@ -13,7 +13,7 @@ cases module covering it:
   (p#loginerrormessage / alerts), the landing page's M.cfg userId + sesskey and footer release (cases_login)
 * client.MoodleClient.get/_is_login_page: an admin page without session redirects to login (cases_login)
 * client.MoodleClient.page: HTML error pages (404 + p.errormessage) -> PageError (cases_login, cases_roles)
-* pages.Page.mcfg/sesskey/user_id/release: logged-in pages, footer 'Version' line (cases_login)
+* page_parser.Page.mcfg/sesskey/user_id/release: logged-in pages, footer 'Version' line (cases_login)
 * settings.HttpSettings.section_form/read/available/write: admin/settings.php?section=... form#adminsettings,
   the save answer (303, or the form back on a bad sesskey), 'Section error!' (cases_settings)
 * webservice.HttpWebServices.protocols/set_protocol: webserviceprotocols toggle links, protocols.php answer

@@ -19,7 +19,7 @@ from client_conformance.core import client_on, exchange_exists, fixtures_availab
 from ansible_collections.moodleops.auth.plugins.module_utils import siteinfo
 from ansible_collections.moodleops.auth.plugins.module_utils import useradmin as ua
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
 

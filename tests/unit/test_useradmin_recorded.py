@@ -20,7 +20,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils import useradmin as ua
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import Response
-from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, query_of
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
 from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
 

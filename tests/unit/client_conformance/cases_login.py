@@ -1,4 +1,4 @@
-"""Login, session, M.cfg, release: auth.PasswordAuth, client.MoodleClient.get/page, pages.Page."""
+"""Login, session, M.cfg, release: auth.PasswordAuth, client.MoodleClient.get/page, page_parser.Page."""
 
 import re
 
@@ -96,9 +96,9 @@ CASES = [
     Case("f16-admin-login-post", "auth.PasswordAuth._finish (hops, M.cfg userId/sesskey, footer release)", full_login),
     Case("f01-login-post-wrongpw", "auth.PasswordAuth._finish (refused: loginerrormessage)", login_refused),
     Case("f01-login-post-badtoken", "auth.PasswordAuth._finish (refused: loginerrormessage)", login_refused),
-    Case("f01-login-post-ok-hop2", "pages.Page.mcfg/user_id/sesskey/release (landing page)", landing_page),
-    Case("f01-profile-page", "pages.Page.mcfg/user_id/sesskey/release (logged-in page)", landing_page),
-    Case("f03-optionalsubsystems-get", "pages.Page.release + client.release_branch (footer)", footer_release),
+    Case("f01-login-post-ok-hop2", "page_parser.Page.mcfg/user_id/sesskey/release (landing page)", landing_page),
+    Case("f01-profile-page", "page_parser.Page.mcfg/user_id/sesskey/release (logged-in page)", landing_page),
+    Case("f03-optionalsubsystems-get", "page_parser.Page.release + client.release_branch (footer)", footer_release),
     Case("f01-adminpage-notloggedin", "client.MoodleClient._is_login_page (session gone)", redirect_to_login),
     Case("f01-after-logout-my", "client.MoodleClient._is_login_page (session gone)", redirect_to_login),
     Case("f02-teacher1-adminsettings", "client.MoodleClient.page -> PageError (p.errormessage)", error_page),

@@ -18,7 +18,7 @@ Format (the helpers live here, in core.py; each area adds a ``cases_<area>.py`` 
     exchange (``exchange_exists``), so a 4.5.6-only exchange (flow 20, CAS) simply does not run on 5.1.3.
 
 * ``recorded`` (``Recorded``) offers ``.status``, ``.headers`` (list of (name, value)), ``.header(name)``,
-  ``.location``, ``.text``, ``.json()``, ``.page`` (a ``pages.Page``), ``.response`` (an
+  ``.location``, ``.text``, ``.json()``, ``.page`` (a ``page_parser.Page``), ``.response`` (an
   ``http_transport.Response``, what the client's code receives), ``.request_method``, ``.request_path``,
   ``.request_body``, ``.facts`` (the exchange's index.json entry) and ``.version``.
 
@@ -134,7 +134,7 @@ class Recorded:
     @property
     def page(self):
         if self._page is None:
-            from ansible_collections.moodleops.auth.plugins.module_utils.pages import Page
+            from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
             self._page = Page(self.text)
         return self._page
 

@@ -1,5 +1,5 @@
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import canonical_from_redirect
-from ansible_collections.moodleops.auth.plugins.module_utils.params import flatten_params
+from ansible_collections.moodleops.auth.plugins.module_utils.php_params import flatten_params
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import MASK, Redactor, redact_structure
 
 
