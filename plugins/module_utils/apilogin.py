@@ -732,7 +732,7 @@ class ApiLoginUsers(Resource):
         if failed:
             result["changed"] = any(item["changed"] for item in results)
             result["changes"] = changes
-            if result["changed"] and self.moodle.module._diff:
+            if result["changed"] and self.moodle.diff_wanted:
                 before, after = self.diff(None)
                 result["diff"] = {"before": before, "after": after}
             self.fail(result, failed)

@@ -141,7 +141,7 @@ class AuthPluginResource(Resource):
         order = self.plugins.read()
         if self.params["state"] == "disabled" and not self.wanted and not self.is_installed(order):
             # Nothing to disable: a plugin that is not installed (auth_cas on Moodle 5.x) is never enabled.
-            self.moodle.module.warn("auth_%s is not installed on the site: it is not enabled, nothing to do." % self.name)
+            self.moodle.warn("auth_%s is not installed on the site: it is not enabled, nothing to do." % self.name)
             return {"order": order["enabled"], "settings": {}}
         self.check_installed(order)
         if self.name in ALWAYS_ENABLED:
@@ -252,7 +252,7 @@ class AuthPluginResource(Resource):
         changes = self.setting_changes(before)
         for (plugin, name, value), warning in SIDE_EFFECTS.items():
             if plugin == self.name and changes.get(name) == value:
-                self.moodle.module.warn(warning)
+                self.moodle.warn(warning)
 
     def describe(self, before, after):
         changes = []

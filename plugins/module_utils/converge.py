@@ -6,9 +6,10 @@
 A module describes one resource (a :class:`Resource` subclass, next to the pages it drives in module_utils) and
 hands it to :func:`converge` (through :meth:`MoodleModule.converge`). The runner, not the resource, owns:
 
-* the order: ``read`` -> ``desired`` -> ``check`` (everything that can be known wrong, before any write) ->
-  ``describe`` (the ``changes`` lines) -> ``apply`` (only when something differs and not in check mode) ->
-  ``verify`` (read back and compare);
+* the order: ``check_options`` (what the options alone show wrong, before any request) -> ``read`` -> ``desired`` ->
+  ``check`` (everything that can be known wrong, before any write) -> ``action`` (what the run does: kept in the
+  plan) -> ``describe`` (the ``changes`` lines) -> ``apply`` (only when something differs and not in check mode) ->
+  ``verify`` (read back and compare) -> ``result`` (the module's keys: no side effects);
 * check mode: nothing is applied, ``changed`` and ``changes`` say what would happen;
 * ``changed`` (``True`` exactly when ``changes`` is not empty), ``changes`` and ``diff`` (before/after, only with
   ``--diff`` and only when something changed);
@@ -58,11 +59,13 @@ def differences(wanted, found, ignore=IGNORED_KEYS):
 
 
 class Plan:
-    """What one run is about: the state before, the state wanted, and the change lines between them."""
+    """What one run is about: the state before, the state wanted, the action chosen (``Resource.action``) and the
+    change lines between them."""
 
-    def __init__(self, before, after, lines):
+    def __init__(self, before, after, lines, action=None):
         self.before = before
         self.after = after
+        self.action = action
         self.lines = list(lines or [])
         self.effects = []       # what Moodle did along with the writes (reported after apply)
         self.applied = False
@@ -90,6 +93,9 @@ class Resource:
         self.params = moodle.params
 
     # -- the protocol ------------------------------------------------------------------------------------------
+    def check_options(self):
+        """Raise InvalidInputError for what the options alone show wrong: runs before the first request."""
+
     def lock_name(self):
         """(kind, name) of the object this run changes, e.g. ("role", "ws_ci"): the runner holds its controller-side
         lock from read to verify, so concurrent runs on one site take turns. None (the default): no lock."""
@@ -105,6 +111,16 @@ class Resource:
 
     def check(self, before, after):
         """Raise InvalidInputError for anything that would fail a write, before the first write."""
+
+    def action(self, before, after):
+        """What the run does to go from ``before`` to ``after`` (kept as ``plan.action``): "create", "delete",
+        "update", or None when nothing differs. A pure function of the two states; resources with more actions
+        (a token's "rotate") override it."""
+        if before is None:
+            return None if after is None else "create"
+        if after is None:
+            return "delete"
+        return "update" if differences(after, before, self.ignore) else None
 
     def describe(self, before, after):
         """The ``changes`` lines from ``before`` to ``after`` (never secret values); empty means nothing to do."""
@@ -128,7 +144,8 @@ class Resource:
         return "Moodle answered normally, but reading back shows different %s." % ", ".join(wrong)
 
     def result(self, plan):
-        """The module-specific keys of the result (the state after, under ``name``)."""
+        """The module-specific keys of the result (the state after, under ``name``). Reads the plan only: whatever
+        the run changes (Moodle, the token store) is changed in ``apply``."""
         return {self.name: plan.after}
 
     def diff(self, plan):
@@ -160,7 +177,9 @@ def lock_for(moodle, resource):
 
 
 def converge(moodle, resource):
-    """Run ``resource`` through the protocol on ``moodle`` (a MoodleModule) and return the result dict."""
+    """Run ``resource`` through the protocol on ``moodle`` (a MoodleModule or a site entry's context) and return the
+    result dict."""
+    resource.check_options()
     with lock_for(moodle, resource) as lock_file:
         if lock_file is not None:
             forget_reads_before(moodle, last_change(lock_file))
@@ -174,24 +193,24 @@ def converge(moodle, resource):
 
 
 def writes_of(moodle):
-    client = getattr(moodle, "_client", None)
+    client = moodle.open_client
     return client.transport.write_count if client is not None else 0
 
 
 def forget_reads_before(moodle, moment):
     """Pages this run read before another run changed the object are stale (moodle_site converges many objects on
     pages it reads once)."""
-    client = getattr(moodle, "_client", None)
+    client = moodle.open_client
     if client is not None:
         client.forget_pages(read_before=moment)
 
 
 def converge_plan(moodle, resource):
-    """read -> desired -> check -> describe -> apply -> verify; the plan after."""
+    """read -> desired -> check -> action -> describe -> apply -> verify; the plan after."""
     before = resource.read()
     after = resource.desired(before)
     resource.check(before, after)
-    plan = Plan(before, after, resource.describe(before, after))
+    plan = Plan(before, after, resource.describe(before, after), action=resource.action(before, after))
     if plan.changed and not moodle.check_mode:
         resource.apply(plan)
         plan.after = resource.verify(plan)
@@ -205,7 +224,7 @@ def result_of(moodle, resource, plan):
     known = Redactor(moodle.redact.secrets, patterns=False)
     result["changed"] = plan.changed
     result["changes"] = redact_structure(plan.lines + plan.effects, known)
-    if plan.changed and moodle.module._diff:
+    if plan.changed and moodle.diff_wanted:
         diff = resource.diff(plan)
         if diff is not None:
             result["diff"] = redact_structure({"before": diff[0], "after": diff[1]}, known)

@@ -164,7 +164,7 @@ class LtiPlatform:
             "tool": after.get("tool") if after else None,
             "plugins": plugins,
         }
-        if self.moodle.module._diff:
+        if self.moodle.diff_wanted:
             result["diff"] = {"before": {"plugins": plugins_before, "registration": _public(before)},
                               "after": {"plugins": plugins, "registration": _public(after)}}
         return result

@@ -64,6 +64,20 @@ class MoodleModule:
         return self.module.check_mode
 
     @property
+    def diff_wanted(self):
+        """The task runs with --diff (diff: true)."""
+        return bool(self.module._diff)
+
+    def warn(self, warning):
+        """A warning of the task (shown by ansible-playbook; a site entry also keeps it on its report line)."""
+        self.module.warn(warning)
+
+    @property
+    def open_client(self):
+        """The client if this run has one already (None: no request made yet); never logs in."""
+        return self._client
+
+    @property
     def transport(self):
         return self.params.get("transport") or "http"
 
@@ -177,5 +191,5 @@ class MoodleModule:
 
     def add_diff(self, result, before, after):
         """Put before/after into ``result`` for ``--diff`` runs that change something."""
-        if self.module._diff and result.get("changed"):
+        if self.diff_wanted and result.get("changed"):
             result["diff"] = {"before": before, "after": after}

@@ -105,7 +105,8 @@ class EntryModule:
         self.module = EntryWarnings(site.module, self.warnings)
 
     client = property(lambda self: self.site.client)
-    _client = property(lambda self: self.site._client)      # converge's stale-page check reads it without creating one
+    open_client = property(lambda self: self.site.open_client)
+    diff_wanted = property(lambda self: self.site.diff_wanted)
     settings = property(lambda self: self.site.settings)
     state = property(lambda self: self.site.state)
     redact = property(lambda self: self.site.redact)
@@ -114,6 +115,9 @@ class EntryModule:
 
     def reveal(self, secret):
         self.site.reveal(secret)
+
+    def warn(self, warning):
+        self.module.warn(warning)
 
     def add_diff(self, result, before, after):
         MoodleModule.add_diff(self, result, before, after)
@@ -428,7 +432,7 @@ class SiteApply:
                   "requests": self.requests, "report": self.report()}
         for token in self.tokens.values():
             self.moodle.reveal(token)
-        if self.diffs and self.moodle.module._diff:
+        if self.diffs and self.moodle.diff_wanted:
             result["diff"] = self.diffs
         if failure is not None:
             result.update(failure, failed=True)

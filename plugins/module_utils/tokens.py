@@ -298,7 +298,7 @@ def parse_valid_until(value):
 class TokenResource(Resource):
     """The tokens of a user on a service (and name): one, whose value the run returns; or none.
 
-    States are {"tokens": [rows of the token report, never values]}. ``self.action`` is what the run is about:
+    States are {"tokens": [rows of the token report, never values]}. ``self.chosen`` is what the run is about:
     keep (the store or token_value has the value), create, rotate (delete the matching tokens, create one) or
     delete."""
 
@@ -331,7 +331,7 @@ class TokenResource(Resource):
         self.admin_tokens = AdminTokens(self.client)
         self.user_id = self.service = self.key = None
         self.rows, self.created, self.listed_ids = [], [], set()
-        self.action, self.token, self.token_id, self.verified, self.stale = "keep", None, None, False, False
+        self.chosen, self.token, self.token_id, self.verified, self.stale = "keep", None, None, False, False
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def resolve(self):
@@ -378,10 +378,10 @@ class TokenResource(Resource):
         state = self.params["state"]
         new = {"tokens": [{"id": None, "name": self.params["name"]}]}
         if state == "absent":
-            self.action = "delete"
+            self.chosen = "delete"
             return {"tokens": []}
         if state == "rotated":
-            self.action = "rotate"
+            self.chosen = "rotate"
             return new
         if self.value is not None:
             return self.desired_from_value(before, new)
@@ -402,7 +402,7 @@ class TokenResource(Resource):
                 hint="Use state: rotated to replace them with a new token whose value the module keeps, or give the "
                      "value the play holds in token_value.")
         self.stale = bool(entry)  # deleted in Moodle since
-        self.action = "create"
+        self.chosen = "create"
         return new
 
     def warn_restriction_drift(self, row):
@@ -411,7 +411,7 @@ class TokenResource(Resource):
         wanted = self.params["ip_restriction"]
         if wanted is None or restriction_set(wanted) == restriction_set(row.ip_restriction):
             return
-        self.moodle.module.warn(
+        self.moodle.warn(
             "Token %s of %s on service %s keeps ip_restriction '%s', not '%s' as the task asks: Moodle cannot change "
             "an existing token's restriction. Set state: rotated once to replace it with a token that has the new "
             "restriction (the play then gets a new value)." % (
@@ -433,7 +433,7 @@ class TokenResource(Resource):
         self.token, self.token_id = shown, max(row.id for row in self.rows)
         self.store.put(self.key, {"token": shown, "token_id": self.token_id, "user": self.params["user"],
                                   "service": self.service.label, "name": self.params["name"], "created": int(time.time())})
-        self.moodle.module.warn("Kept the value of token %s of %s, which Moodle showed once after an earlier task's "
+        self.moodle.warn("Kept the value of token %s of %s, which Moodle showed once after an earlier task's "
                                 "answer was lost, in token_store %s." % (self.token_id, self.params["user"], self.store.path))
         return True
 
@@ -446,7 +446,7 @@ class TokenResource(Resource):
             self.token_id = self.rows[0].id if len(self.rows) == 1 else None
             return before
         if self.params["invalid_token_value"] == "rotate":
-            self.action = "rotate"
+            self.chosen = "rotate"
             return new
         raise InvalidInputError(
             "The token_value given for %s on service %s %s." % (self.params["user"], self.service.label, problem),
@@ -486,19 +486,19 @@ class TokenResource(Resource):
 
     def check(self, before, after):
         """A value Moodle shows once must have somewhere to go before the token is made (or an old one deleted)."""
-        if self.action in ("create", "rotate") and self.value is None and not self.moodle.check_mode:
+        if self.chosen in ("create", "rotate") and self.value is None and not self.moodle.check_mode:
             check_writable(self.store.path)
 
     def describe(self, before, after):
         created = "token for %s on %s: created" % (self.params["user"], self.service.label)
         deleted = ["token %s (%s): deleted" % (row.id, row.name) for row in self.rows]
-        return {"keep": [], "create": [created], "rotate": deleted + [created], "delete": deleted}[self.action]
+        return {"keep": [], "create": [created], "rotate": deleted + [created], "delete": deleted}[self.chosen]
 
     # -- writing -------------------------------------------------------------------------------------------------------
     def apply(self, plan):
-        if self.action in ("rotate", "delete"):
+        if self.chosen in ("rotate", "delete"):
             self.delete(self.rows)
-        if self.action in ("create", "rotate"):
+        if self.chosen in ("create", "rotate"):
             if self.stale:
                 self.store.drop(self.key)
             known_ids = self.listed_ids  # read just before: by read() for create, by delete() for rotate
@@ -521,10 +521,10 @@ class TokenResource(Resource):
             self.store.drop(self.key)
 
     def verify(self, plan):
-        if self.action == "delete":
+        if self.chosen == "delete":
             return {"tokens": []}
         if self.created and self.created[0].missing_capabilities:
-            self.moodle.module.warn(self.missing_capabilities_warning(self.created[0]))
+            self.moodle.warn(self.missing_capabilities_warning(self.created[0]))
         self.verified = self.verify_token(self.token)
         return {"tokens": [row.as_dict() for row in self.created]}
 
@@ -569,7 +569,7 @@ class TokenResource(Resource):
 
     # -- reporting -------------------------------------------------------------------------------------------------------
     def result(self, plan):
-        if self.action == "delete" and not self.moodle.check_mode:
+        if self.chosen == "delete" and not self.moodle.check_mode:
             self.store.drop(self.key)
         self.moodle.reveal(self.token)
         rows = [row for row in self.created + self.rows if self.token_id is not None and row.id == self.token_id]
@@ -610,7 +610,7 @@ class TokenByLogin:
                     info = client.rest(SITE_INFO, token=token, read_only=True)
                     user_id, verified = info.get("userid"), True
                 except AccessDeniedError as error:
-                    moodle.module.warn("Could not verify the token with %s: %s" % (SITE_INFO, moodle.redact(str(error))))
+                    moodle.warn("Could not verify the token with %s: %s" % (SITE_INFO, moodle.redact(str(error))))
         result = {"changed": changed, "changes": changes if changed else [], "token": token, "token_id": None,
                   "user_id": user_id, "verified": verified, "missing_capabilities": None,
                   "service": {"id": None, "name": None, "shortname": params["service"]}}

@@ -211,7 +211,7 @@ class WebServiceSwitches(Resource):
             if old["enabled"] != new["enabled"]:
                 changes.append("service %s: disabled -> enabled" % (old["shortname"] or old["name"]))
         if changes and self.mobile_turns_on(before, after) and not self.http:
-            self.moodle.module.warn("transport: cli stores enablemobilewebservice only: admin/cli/cfg.php does not "
+            self.moodle.warn("transport: cli stores enablemobilewebservice only: admin/cli/cfg.php does not "
                                     "enable the moodle_mobile_app service or grant webservice/rest:use.")
         return changes
 

@@ -37,11 +37,14 @@ class FakeAnsible:
 
 
 class FakeMoodle:
-    """What the runner uses of a MoodleModule: params, check_mode, transport, state, module._diff, redact."""
+    """What the runner uses of a MoodleModule: params, check_mode, diff_wanted, transport, state, open_client,
+    redact."""
 
     def __init__(self, params, check_mode=False, diff=False):
         self.params = params
         self.check_mode = check_mode
+        self.diff_wanted = diff
+        self.open_client = None
         self.transport = params.get("transport") or "http"
         self.state = StateDir()
         self.module = FakeAnsible(diff)
