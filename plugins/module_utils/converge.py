@@ -229,3 +229,34 @@ def result_of(moodle, resource, plan):
         if diff is not None:
             result["diff"] = redact_structure({"before": diff[0], "after": diff[1]}, known)
     return result
+
+
+class Action:
+    """A module that acts on each run instead of converging a state (a one-time login URL, an eduauth act, a read of
+    the site). The runner (:func:`perform`) owns the order: ``check_options`` (before any request) -> ``preview`` in
+    check mode when the action changes the site (nothing is sent that changes anything) or ``run`` otherwise."""
+
+    changes_site = False
+
+    def __init__(self, moodle):
+        self.moodle = moodle
+        self.params = moodle.params
+
+    def check_options(self):
+        """Raise InvalidInputError for what the options alone show wrong: runs before the first request."""
+
+    def run(self):
+        """Do it; return the module-specific result keys (``changed`` included when the site changed)."""
+        raise NotImplementedError
+
+    def preview(self):
+        """Check mode of an action that changes the site: what would happen, without a write."""
+        return {"changed": True}
+
+
+def perform(moodle, action):
+    """Run ``action`` through the action protocol on ``moodle`` and return the result dict."""
+    action.check_options()
+    if moodle.check_mode and action.changes_site:
+        return action.preview()
+    return action.run()

@@ -170,6 +170,11 @@ class MoodleModule:
         from ansible_collections.moodleops.auth.plugins.module_utils.converge import converge
         self.run(lambda: converge(self, resource_class(self)))
 
+    def perform(self, action_class):
+        """Run one action (module_utils.converge.Action: a module that acts on each run) and exit."""
+        from ansible_collections.moodleops.auth.plugins.module_utils.converge import perform
+        self.run(lambda: perform(self, action_class(self)))
+
     def unexpected(self, error):
         """An exception that is not a MoodleError, as the failure users see: a local one (files, permissions, a missing
         library) names the host and path; anything else is where, what, release, please report."""
