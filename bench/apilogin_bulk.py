@@ -27,7 +27,8 @@ make_importable()
 
 import requests  # noqa: E402
 
-from ansible_collections.moodleops.auth.plugins.module_utils import apilogin  # noqa: E402
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.apilogin import signed_body  # noqa: E402
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.apilogin import PARALLEL_DEFAULT  # noqa: E402
 from module_harness import run_module  # noqa: E402
 
 KEY = "lab-apilogin-secret-0123456789"
@@ -86,7 +87,7 @@ def bare_loop(sim, users):
         now = str(int(time.time()))
         userdata = dict({"auth": "manual", "confirmed": "1", "mnethostid": "1", "timecreated": now,
                          "timemodified": now}, **user)
-        answer = session.post(sim.url + SERVICES, data=apilogin.signed_body("createUser", {"userdata": userdata}, KEY))
+        answer = session.post(sim.url + SERVICES, data=signed_body("createUser", {"userdata": userdata}, KEY))
         if not answer.json().get("success"):
             raise RuntimeError("createUser failed: %s" % answer.text)
     elapsed = time.perf_counter() - started
@@ -157,7 +158,7 @@ UNCHANGED_PLAY = """- hosts: localhost
 def unchanged_rerun(sim, workdir, count):
     """Create ``count`` users with the module, then time ansible-playbook re-running them unchanged."""
     users = people(count, "bulk")
-    module_run(sim, users, apilogin.PARALLEL_DEFAULT)
+    module_run(sim, users, PARALLEL_DEFAULT)
     varsfile = os.path.join(workdir, "users.json")
     with open(varsfile, "w") as handle:
         json.dump({"bulk_users": users, "sim_url": sim.url}, handle)
@@ -221,7 +222,7 @@ def main():
     parser.add_argument("--sweep", action="store_true", help="parallel 1, 2, 3, 4, 6, 8 with the model (400 users)")
     parser.add_argument("--uri-users", type=int, default=200, help="users of the uri loop baseline (0: skip)")
     args = parser.parse_args()
-    default = apilogin.PARALLEL_DEFAULT
+    default = PARALLEL_DEFAULT
     parallels = [1, default] if default != 1 else [1]
     sim = SimProcess()
     workdir = tempfile.mkdtemp(prefix="apilogin-bench-")

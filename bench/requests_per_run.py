@@ -13,8 +13,8 @@ make_importable()
 
 from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient  # noqa: E402
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor  # noqa: E402
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings  # noqa: E402
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import HttpWebServices  # noqa: E402
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.admin_settings import HttpSettings  # noqa: E402
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.webservice import HttpWebServices  # noqa: E402
 from tests.moodle_sim import Simulator  # noqa: E402
 
 

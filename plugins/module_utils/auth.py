@@ -163,7 +163,7 @@ class PasswordAuth(AuthMethod):
                 hint="Set them as options or through MOODLE_USERNAME / MOODLE_PASSWORD.")
 
     def login(self, client):
-        page = self._login_page(client)
+        page = self.login_page(client)
         form = page.form("login")
         if form is None or form.control("logintoken") is None:
             raise NotMoodleError(
@@ -174,9 +174,9 @@ class PasswordAuth(AuthMethod):
         data = [("anchor", ""), ("logintoken", form.control("logintoken").value or ""),
                 ("username", self.options["username"]), ("password", self.options["password"])]
         response = client.transport.request("POST", LOGIN_PATH, data=data)
-        return self._finish(client, response)
+        return self.finish_login(client, response)
 
-    def _login_page(self, client):
+    def login_page(self, client):
         response = client.transport.request("GET", LOGIN_PATH)
         if response.is_redirect:
             target = urlsplit(response.location)
@@ -209,7 +209,7 @@ class PasswordAuth(AuthMethod):
             raise WwwrootMismatchError(client.base_url, normalise_base_url(page.wwwroot))
         return page
 
-    def _finish(self, client, response):
+    def finish_login(self, client, response):
         hops = 0
         while response.is_redirect and hops < 6:
             client.transport.check_redirect_target(response)
@@ -289,7 +289,7 @@ class CasAuth(PasswordAuth):
                 response = transport.request("GET", url)
                 continue
             if self._is_moodle(client, url):
-                return self._finish_cas(client, response, on_cas)
+                return self.finish_cas_login(client, response, on_cas)
             on_cas = True
             page = Page(response.text)
             form = page.form("fm1") or page.form_with_field("password")
@@ -373,7 +373,7 @@ class CasAuth(PasswordAuth):
         """div#loginErrorsPanel.alert.alert-danger (Apereo CAS, 462) is read as an alert."""
         return page.error_messages or page.alerts
 
-    def _finish_cas(self, client, response, on_cas):
+    def finish_cas_login(self, client, response, on_cas):
         page = Page(response.text)
         if response.status == 200 and page.user_id > 0:
             if normalise_base_url(page.wwwroot or client.base_url).lower() != client.base_url.lower():

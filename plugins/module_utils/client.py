@@ -186,7 +186,7 @@ class MoodleClient:
                 response = self.follow(response)
             elif response.is_redirect:
                 self.transport.check_redirect_target(response)
-            if not self._is_login_page(response):
+            if not self.is_login_page(response):
                 return response
             if attempt == 2:
                 break
@@ -210,7 +210,7 @@ class MoodleClient:
     def _points_to_login(location):
         return urlsplit(location or "").path.endswith("/" + LOGIN_PATH)
 
-    def _is_login_page(self, response):
+    def is_login_page(self, response):
         return response.is_redirect and self._points_to_login(response.location)
 
     def page(self, path, params=None, write=False):
@@ -282,7 +282,7 @@ class MoodleClient:
         return response
 
     def _session_refused(self, response):
-        if self._is_login_page(response):
+        if self.is_login_page(response):
             return True
         return not response.is_redirect and response.status != 200 and \
             _INVALID_SESSKEY_PAGE.search(response.text) is not None

@@ -1,7 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: moodleops.auth contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""MoodleModule: what every module shares (argument spec, client, settings backend, errors, redaction, debug)."""
+"""The context a module or a site entry works in, and the module run around it.
+
+* :class:`MoodleModule`: what every module shares (argument spec, input checks, client, settings backend,
+  redaction, warnings, diff, check mode, one translation of failures, debug counts) and ``converge`` / ``perform``
+  / ``run``.
+* :class:`EntryContext`: the same context as one entry of a site description sees it (module_utils/site/apply.py):
+  the entry's own options, the run's client (one login), redaction, check mode and diff; its warnings kept for its
+  report line too.
+
+Resources and actions use only this interface: ``params``, ``connection``, ``client``, ``open_client``, ``settings``,
+``state``, ``redact``, ``reveal``, ``warn``, ``check_mode``, ``diff_wanted``, ``transport``."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,16 +25,29 @@ from ansible_collections.moodleops.auth.plugins.module_utils import input_checks
 from ansible_collections.moodleops.auth.plugins.module_utils.argspec import moodle_argument_spec
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
+    LoginFailedError,
+    MaintenanceModeError,
+    MoodleConnectionError,
     MoodleError,
+    NotMoodleError,
+    NotSiteAdminError,
     UnexpectedAnswerError,
+    WwwrootMismatchError,
     local_error,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor, redact_structure
 from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, untested_warning
 
+# Failures of the run's connection and login, not of the entry being applied: their message names no entry.
+RUN_ERRORS = (LoginFailedError, MoodleConnectionError, NotMoodleError, WwwrootMismatchError, NotSiteAdminError,
+              MaintenanceModeError)
+
 
 class MoodleModule:
-    def __init__(self, argument_spec, transport=False, name=None, **kwargs):
+    """One module run. ``connection(params)``, when given, is what the client logs in with (moodle_user: its own
+    username and password are the managed account's)."""
+
+    def __init__(self, argument_spec, transport=False, name=None, connection=None, **kwargs):
         spec = moodle_argument_spec(argument_spec, transport=transport)
         given = input_checks.task_arguments()
         unusable = input_checks.mapping_problems(spec, given)
@@ -37,6 +60,8 @@ class MoodleModule:
         self.redact.on_add(self.module.no_log_values.add)
         for secret in (self.params.get("password"), self.params.get("token")):
             self.redact.add(secret)
+        self.connection = connection(self.params) if connection is not None else self.params
+        self.redact.add(self.connection.get("password"))
         self._client = None
         self._settings = None
         self._state = None
@@ -96,9 +121,9 @@ class MoodleModule:
             if http.requests is None:
                 self.module.fail_json(msg=missing_required_lib("requests"), exception=http.REQUESTS_IMPORT_ERROR)
             from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
-            if not self.params.get("url"):
+            if not self.connection.get("url"):
                 raise InvalidInputError("url is required for HTTP access.", hint="Set url or MOODLE_URL.")
-            self._client = MoodleClient(self.params, self.redact, state=self.state)
+            self._client = MoodleClient(self.connection, self.redact, state=self.state)
             self._warn_unverified_tls()
         return self._client
 
@@ -113,7 +138,7 @@ class MoodleModule:
     @property
     def settings(self):
         if self._settings is None:
-            from ansible_collections.moodleops.auth.plugins.module_utils import settings
+            from ansible_collections.moodleops.auth.plugins.module_utils.moodle import admin_settings as settings
             if self.transport == "cli":
                 self._settings = settings.CliSettings(self.module, self.params.get("moodle_root"),
                                                       self.params.get("php_executable") or "php")
@@ -129,18 +154,11 @@ class MoodleModule:
 
     def run(self, work):
         """Run ``work()`` (returns the result dict), translate expected failures, close the session, exit."""
-        failure = trace = None
+        failure = None
         try:
             result = work()
-        except UnexpectedAnswerError as error:
-            failure = error
-            trace = self.redact(traceback.format_exc())
-        except MoodleError as error:
-            failure = error
-        except Exception as error:  # pylint: disable=broad-except
-            # A page that does not look as expected: one clear message; the traceback only in `exception`.
-            failure = self.unexpected(error)
-            trace = self.redact(traceback.format_exc())
+        except Exception as error:  # pylint: disable=broad-except  # translated once, by failure()
+            failure = self.failure(error, traceback.format_exc())
         release = self._client.known_release if self._client is not None else None
         self._close()
         warning = untested_warning(release)
@@ -148,13 +166,8 @@ class MoodleModule:
             self.module.warn(warning)
         if failure is not None:
             # Outside the except block: an expected failure is a message, not a traceback (even at -vvv).
-            details = redact_structure(dict(getattr(failure, "result", None) or {}), self.redact)
-            details.update({"msg": self.redact(str(failure)), "debug": self.debug_info()})
-            if failure.errorcode:
-                details["errorcode"] = failure.errorcode
-            if trace:
-                details["exception"] = trace
-            self.module.fail_json(**details)
+            failure["debug"] = self.debug_info()
+            self.module.fail_json(**failure)
         result.setdefault("changed", False)
         result["debug"] = self.debug_info()
         redactor = self.redact
@@ -164,6 +177,24 @@ class MoodleModule:
             redactor = Redactor((secret for secret in self.redact.secrets if secret not in self._revealed),
                                 patterns=False)
         self.module.exit_json(**redact_structure(result, redactor))
+
+    def failure(self, error, trace=None, where=None):
+        """The one translation of a failure into what the task returns: ``msg`` (prefixed with ``where``, the site
+        entry, unless the failure is the run's own: its connection or login), ``errorcode``, the failure's own result
+        keys, and ``exception`` (the redacted traceback) only for what is not an expected MoodleError."""
+        expected = isinstance(error, MoodleError) and not isinstance(error, UnexpectedAnswerError)
+        if not isinstance(error, MoodleError):
+            error = self.unexpected(error)
+        details = redact_structure(dict(getattr(error, "result", None) or {}), self.redact)
+        text = "%s" % error
+        if where is not None and not isinstance(error, RUN_ERRORS):
+            text = "%s: %s" % (where, text)
+        details["msg"] = self.redact(text)
+        if error.errorcode:
+            details["errorcode"] = error.errorcode
+        if trace and not expected:
+            details["exception"] = self.redact(trace)
+        return details
 
     def converge(self, resource_class):
         """Run one desired-state resource (module_utils.converge.Resource) through the shared runner and exit."""
@@ -198,3 +229,36 @@ class MoodleModule:
         """Put before/after into ``result`` for ``--diff`` runs that change something."""
         if self.diff_wanted and result.get("changed"):
             result["diff"] = {"before": before, "after": after}
+
+
+class EntryContext:
+    """The context of one entry of a site description: the entry's options (``params``) and the connection its module
+    would log in with (``connection``); the client (one login for the whole run), settings, state directory,
+    redaction, check mode and diff of the moodle_site run (``site``). Its warnings are the run's, and also kept in
+    ``warnings`` for the entry's report line (ansible-core before 2.19 shows no warning of a no_log task, and the
+    roles' task is no_log)."""
+
+    def __init__(self, site, params, connection=None):
+        self.site = site
+        self.params = params
+        self.connection = connection if connection is not None else params
+        self.warnings = []
+
+    client = property(lambda self: self.site.client)
+    open_client = property(lambda self: self.site.open_client)
+    settings = property(lambda self: self.site.settings)
+    state = property(lambda self: self.site.state)
+    redact = property(lambda self: self.site.redact)
+    check_mode = property(lambda self: self.site.check_mode)
+    diff_wanted = property(lambda self: self.site.diff_wanted)
+
+    @property
+    def transport(self):
+        return self.params.get("transport") or "http"
+
+    def reveal(self, secret):
+        self.site.reveal(secret)
+
+    def warn(self, warning):
+        self.warnings.append(warning)
+        self.site.warn(warning)

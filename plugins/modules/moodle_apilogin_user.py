@@ -253,8 +253,8 @@ debug:
   type: dict
 """
 
-from ansible_collections.moodleops.auth.plugins.module_utils.apilogin import APILOGIN_OPTIONS, ApiLoginUsers
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.apilogin import APILOGIN_OPTIONS, ApiLoginUsers
 
 
 def main():

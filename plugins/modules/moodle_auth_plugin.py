@@ -125,8 +125,8 @@ debug:
   type: dict
 """
 
-from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import AUTH_PLUGIN_OPTIONS, AuthPluginResource
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.auth_plugins import AUTH_PLUGIN_OPTIONS, AuthPluginResource
 
 
 def main():

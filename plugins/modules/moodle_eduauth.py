@@ -178,96 +178,13 @@ wstoken:
   type: str
 """
 
-from ansible_collections.moodleops.auth.plugins.module_utils.eduauth import (
-    Eduauth,
-    check_appid,
-    check_token,
-    generate_token,
-)
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-
-NEEDS = {
-    "wait_user": ("app_token",),
-    "launch_url": ("app_token", "userid", "target_url"),
-    "call": ("app_token", "userid", "act"),
-}
-
-
-class EduauthAction:
-    def __init__(self, moodle):
-        self.moodle = moodle
-        self.params = moodle.params
-
-    def validate(self):
-        params = self.params
-        action = params["action"]
-        missing = [name for name in NEEDS.get(action, ()) if params.get(name) in (None, "")]
-        if missing:
-            raise InvalidInputError("action %s needs %s." % (action, " and ".join(missing)),
-                                    hint="Give them as options (userid comes from action wait_user).")
-        check_appid(params["appid"])
-        if params.get("app_token") is not None:
-            check_token(params["app_token"])
-        if action == "call" and "act" in (params.get("data") or {}):
-            raise InvalidInputError("data must not hold act: give it as the option act.", hint="Remove data.act.")
-        if action == "wait_user" and (params["timeout"] < 0 or params["poll_interval"] <= 0):
-            raise InvalidInputError("timeout must be >= 0 and poll_interval > 0.", hint="Fix timeout/poll_interval.")
-
-    def run(self):
-        self.validate()
-        params = self.params
-        action = params["action"]
-        eduauth = Eduauth(self.moodle.client.transport)
-        token = params.get("app_token")
-        if action == "login_url":
-            token = token or generate_token()
-            self.moodle.redact.add(token)
-            self.moodle.reveal(token)
-            # a throw-away token: the plugin must answer and accept the appid (nothing is stored or redeemed)
-            eduauth.getuser(generate_token(), params["appid"])
-            return {"changed": False, "app_token": token, "login_url": eduauth.login_url(token, params["appid"])}
-        self.moodle.redact.add(token)
-        if action == "launch_url":
-            self.moodle.reveal(token)
-            return {"changed": False,
-                    "launch_url": eduauth.launch_url(params["userid"], token, params["appid"], params["target_url"])}
-        if self.moodle.check_mode:
-            return {"changed": action != "call" or params["act"] == "removeMe", "skipped_in_check_mode": True}
-        if action == "wait_user":
-            answer, polls = eduauth.wait_user(token, params["appid"], params["timeout"], params["poll_interval"])
-            return {"changed": True, "userid": answer.get("userid"), "sitename": answer.get("sitename"),
-                    "wwwroot": answer.get("wwwroot"), "polls": polls}
-        data = dict(params.get("data") or {})
-        data["act"] = params["act"]
-        reply = eduauth.call(params["userid"], token, params["appid"], data, params.get("callforward"))
-        result = {"changed": params["act"] == "removeMe", "reply": reply}
-        if params["act"] == "myData" and isinstance(reply, dict):
-            result["user"] = reply.get("user")
-        if params["act"] == "wstoken" and isinstance(reply, dict):
-            wstoken = reply.get("wstoken")
-            if wstoken:
-                self.moodle.redact.add(wstoken)
-                self.moodle.reveal(wstoken)
-                result["reply"] = dict(reply, wstoken="********")
-            result["wstoken"] = wstoken
-        return result
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.eduauth import EDUAUTH_OPTIONS, EduauthAction
 
 
 def main():
-    moodle = MoodleModule(dict(
-        action=dict(type="str", required=True, choices=["login_url", "wait_user", "launch_url", "call"]),
-        app_token=dict(type="str", no_log=True),
-        appid=dict(type="str", required=True),
-        userid=dict(type="int"),
-        target_url=dict(type="str"),
-        act=dict(type="str", choices=["myData", "removeMe", "wstoken"]),
-        data=dict(type="dict", default={}),
-        callforward=dict(type="str"),
-        timeout=dict(type="int", default=300),
-        poll_interval=dict(type="float", default=2),
-    ), name="moodle_eduauth")
-    moodle.run(lambda: EduauthAction(moodle).run())
+    moodle = MoodleModule(EDUAUTH_OPTIONS, name="moodle_eduauth")
+    moodle.perform(EduauthAction)
 
 
 if __name__ == "__main__":

@@ -168,7 +168,7 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.services import SERVICE_OPTIONS, ServiceResource
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.services import SERVICE_OPTIONS, ServiceResource
 
 
 def main():

@@ -144,75 +144,13 @@ debug:
   type: dict
 """
 
-from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import CliAuthPlugins, HttpAuthPlugins
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.versions import TESTED_TEXT, is_tested, release_branch
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import CliWebServices, HttpWebServices
-
-SITE_INFO_PRIVATE_KEYS = ("userprivateaccesskey",)
-
-
-class SiteFacts:
-    def __init__(self, moodle):
-        self.moodle = moodle
-        gather = set(moodle.params["gather"])
-        self.gather = set(["auth", "webservices", "services"]) if "all" in gather else gather
-
-    def run(self):
-        if self.moodle.transport == "cli":
-            return self.from_cli()
-        client = self.moodle.client
-        if not client.auth.has_session:
-            return self.from_token(client)
-        client.session()
-        facts = {"wwwroot": client.base_url}
-        web = HttpWebServices(client, self.moodle.settings)
-        if "auth" in self.gather:
-            facts["auth_plugins"] = HttpAuthPlugins(client).read()
-        if "webservices" in self.gather:
-            enabled, mobile = web.switches()
-            facts["web_services"] = {"enabled": enabled, "mobile": mobile, "protocols": web.protocols()}
-        if "services" in self.gather:
-            facts["services"] = [service.as_dict() for service in web.services()]
-        facts.update(self.release_facts(client.release))
-        return facts
-
-    def from_token(self, client):
-        info = client.rest("core_webservice_get_site_info", read_only=True)
-        for key in SITE_INFO_PRIVATE_KEYS:
-            if info.get(key):
-                self.moodle.redact.add(info[key])
-                info.pop(key)
-        facts = {"wwwroot": client.base_url, "site_info": info, "version": info.get("version")}
-        facts.update(self.release_facts(info.get("release")))
-        return facts
-
-    def from_cli(self):
-        settings = self.moodle.settings
-        core = settings.read(None, ["release", "version"])
-        facts = {"version": core["version"]}
-        facts.update(self.release_facts(core["release"]))
-        if "auth" in self.gather:
-            facts["auth_plugins"] = CliAuthPlugins(settings).read()
-        if "webservices" in self.gather:
-            web = CliWebServices(settings)
-            enabled, mobile = web.switches()
-            facts["web_services"] = {"enabled": enabled, "mobile": mobile, "protocols": web.protocols()}
-        return facts
-
-    @staticmethod
-    def release_facts(release):
-        branch = release_branch(release)
-        return {"release": release, "branch": "%d.%d" % branch if branch else None,
-                "tested": is_tested(release), "tested_branches": TESTED_TEXT.split(", ")}
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.site_facts import INFO_OPTIONS, SiteFacts
 
 
 def main():
-    moodle = MoodleModule(dict(
-        gather=dict(type="list", elements="str", default=["all"],
-                    choices=["all", "site", "auth", "webservices", "services"]),
-    ), transport=True, name="moodle_info")
-    moodle.run(lambda: SiteFacts(moodle).run())
+    moodle = MoodleModule(INFO_OPTIONS, transport=True, name="moodle_info")
+    moodle.perform(SiteFacts)
 
 
 if __name__ == "__main__":

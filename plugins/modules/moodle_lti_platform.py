@@ -176,13 +176,16 @@ changes:
   elements: str
 """
 
-from ansible_collections.moodleops.auth.plugins.module_utils.lti_platform import LTI_PLATFORM_OPTIONS, LtiPlatform
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.lti_platform import (
+    LTI_PLATFORM_OPTIONS,
+    LtiPlatform,
+)
 
 
 def main():
     moodle = MoodleModule(LTI_PLATFORM_OPTIONS, name="moodle_lti_platform")
-    moodle.run(lambda: LtiPlatform(moodle).run())
+    moodle.converge(LtiPlatform)
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.roles import ROLE_OPTIONS, RoleResource
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.roles import ROLE_OPTIONS, RoleResource
 
 
 def main():

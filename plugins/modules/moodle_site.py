@@ -143,7 +143,7 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.site_apply import SITE_OPTIONS, SiteApply
+from ansible_collections.moodleops.auth.plugins.module_utils.site.apply import SITE_OPTIONS, SiteApply
 
 
 def main():

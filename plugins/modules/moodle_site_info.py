@@ -284,38 +284,13 @@ debug:
   type: dict
 """
 
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.siteinfo import SiteReader
-
-
-def read_site(moodle):
-    client = moodle.client
-    if not client.auth.has_session:
-        raise InvalidInputError("moodle_site_info needs a site administrator's session (auth_method: password).",
-                                hint="Give username and password of a site administrator.")
-    reader = SiteReader(client, moodle.settings, moodle.redact, token_store=moodle.params["token_store"],
-                        state=moodle.state, auth_settings=moodle.params["auth_settings"], managed=moodle.params["managed"],
-                        export_defaults=moodle.params["export_defaults"])
-    result = reader.read(prune_token_store=moodle.params["prune_token_store"], check_mode=moodle.check_mode)
-    result["changed"] = bool(result["pruned"])
-    return result
+from ansible_collections.moodleops.auth.plugins.module_utils.site.info import SITE_INFO_OPTIONS, SiteInfo
 
 
 def main():
-    moodle = MoodleModule(dict(
-        token_store=dict(type="path", no_log=False),
-        prune_token_store=dict(type="bool", default=False, no_log=False),
-        auth_settings=dict(type="str", default="enabled", choices=["enabled", "all", "none"]),
-        export_defaults=dict(type="bool", default=False),
-        managed=dict(type="dict", options=dict(
-            tokens=dict(type="list", elements="dict", no_log=False),
-            services=dict(type="list", elements="raw"),
-            webservices_services=dict(type="list", elements="str"),
-            auth_plugins=dict(type="list", elements="str"),
-        )),
-    ), name="moodle_site_info")
-    moodle.run(lambda: read_site(moodle))
+    moodle = MoodleModule(SITE_INFO_OPTIONS, name="moodle_site_info")
+    moodle.perform(SiteInfo)
 
 
 if __name__ == "__main__":

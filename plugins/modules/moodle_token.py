@@ -223,7 +223,7 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.tokens import TOKEN_OPTIONS, manage_token
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.tokens import TOKEN_OPTIONS, manage_token
 
 
 def main():

@@ -234,11 +234,16 @@ debug:
 """
 
 
-from ansible_collections.moodleops.auth.plugins.module_utils.useradmin import USER_OPTIONS, UserModule, UserResource
+from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.users import (
+    USER_OPTIONS,
+    UserResource,
+    login_params,
+)
 
 
 def main():
-    moodle = UserModule(USER_OPTIONS, name="moodle_user")
+    moodle = MoodleModule(USER_OPTIONS, name="moodle_user", connection=login_params)
     moodle.converge(UserResource)
 
 

@@ -96,98 +96,18 @@ debug:
   type: dict
 """
 
-try:
-    from urllib.parse import urlencode
-except ImportError:  # pragma: no cover
-    from urllib import urlencode
-
-from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
-    AccessDeniedError,
-    InvalidInputError,
-    MoodleApiError,
-    PluginNotInstalledError,
-)
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-
-FUNCTION = "auth_userkey_request_login_url"
-
-
-class UserkeyUrl:
-    def __init__(self, moodle):
-        self.moodle = moodle
-        self.params = moodle.params
-        if not self.params["token"]:
-            raise InvalidInputError("moodle_userkey_url calls a web service: it needs token (or MOODLE_TOKEN).")
-        if not self.params["user"]:
-            raise InvalidInputError("user is empty.", hint="Give at least the field auth_userkey maps users by.")
-
-    def landing(self):
-        base = self.moodle.client.base_url
-        if self.params["wants_url"]:
-            return self.params["wants_url"]
-        if self.params["course_id"] is not None:
-            return "%s/course/view.php?id=%d" % (base, self.params["course_id"])
-        if self.params["activity"]:
-            return "%s/mod/%s/view.php?id=%d" % (base, self.params["activity"]["modname"], self.params["activity"]["cmid"])
-        return None
-
-    def run(self):
-        wants = self.landing()
-        result = {"changed": True, "login_url": None, "wants_url": wants}
-        if self.moodle.check_mode:
-            return result
-        user = dict(self.params["user"])
-        if self.params["ip"]:
-            user["ip"] = self.params["ip"]
-        try:
-            answer = self.moodle.client.rest(FUNCTION, {"user": user})
-        except MoodleApiError as error:
-            raise self.explain(error)
-        except AccessDeniedError as error:
-            raise self.explain(error)
-        url = answer.get("loginurl")
-        if not url:
-            raise MoodleApiError("%s answered without a loginurl." % FUNCTION)
-        if wants:
-            url = "%s&%s" % (url, urlencode({"wantsurl": wants}))
-        key = url.split("key=", 1)[-1].split("&", 1)[0]
-        self.moodle.redact.add(key)
-        self.moodle.reveal(key)
-        self.moodle.reveal(url)
-        result["login_url"] = url
-        return result
-
-    def explain(self, error):
-        detail = " Moodle said: %s" % error.message
-        if error.errorcode == "accessexception":
-            error.hint = ("auth_userkey must be enabled (moodleops.auth.moodle_auth_plugin), the token's user needs "
-                          "webservice/rest:use, the token must be for the 'User key authentication web service' (which "
-                          "has the function), and the user must be authorised on it.")
-        elif error.errorcode == "nopermissions":
-            error.hint = "The token's user lacks auth/userkey:generatekey: grant it through a role (moodleops.auth.moodle_role)."
-        elif error.errorcode in ("invalidrecord", "invalidrecordunknown"):
-            return PluginNotInstalledError("The function %s does not exist: auth_userkey is not installed." % FUNCTION,
-                                           error.errorcode)
-        elif error.errorcode == "invalidparameter":
-            return InvalidInputError(
-                "auth_userkey refused the user.%s" % detail, error.errorcode,
-                hint="Usually one of: user lacks the field the plugin maps by (its mappingfield: username, email or "
-                     "idnumber); no such user and the plugin's createuser is off; createuser is on but username, "
-                     "email, firstname or lastname is missing; the plugin's iprestriction is on and ip is not given. "
-                     "Turn on Moodle's debugging to see which.")
-        return error
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.userkey import (
+    USERKEY_URL_MUTUALLY_EXCLUSIVE,
+    USERKEY_URL_OPTIONS,
+    UserkeyUrl,
+)
 
 
 def main():
-    moodle = MoodleModule(dict(
-        user=dict(type="dict", required=True),
-        ip=dict(type="str"),
-        wants_url=dict(type="str"),
-        course_id=dict(type="int"),
-        activity=dict(type="dict", options=dict(modname=dict(type="str", required=True),
-                                                cmid=dict(type="int", required=True))),
-    ), mutually_exclusive=[["wants_url", "course_id", "activity"]], name="moodle_userkey_url")
-    moodle.run(lambda: UserkeyUrl(moodle).run())
+    moodle = MoodleModule(USERKEY_URL_OPTIONS, mutually_exclusive=USERKEY_URL_MUTUALLY_EXCLUSIVE,
+                          name="moodle_userkey_url")
+    moodle.perform(UserkeyUrl)
 
 
 if __name__ == "__main__":

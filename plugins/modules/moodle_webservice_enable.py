@@ -145,7 +145,7 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import WEBSERVICE_OPTIONS, WebServiceSwitches
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.webservice import WEBSERVICE_OPTIONS, WebServiceSwitches
 
 
 def main():

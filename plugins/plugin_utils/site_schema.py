@@ -19,11 +19,12 @@ from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import
     APILOGIN_TEXT_FIELDS,
     PROFILE_FIELDS,
 )
+from ansible_collections.moodleops.auth.plugins.module_utils.site.registry import SECTION_NAMES
 
 SCHEMA_ID = "https://github.com/moodleops/auth/blob/main/meta/moodle_site.schema.json"
 
-# The order in which the sections are applied (and listed in docs).
-SECTION_ORDER = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin", "lti_platforms")
+# The order in which the sections are applied (and listed in docs): the section registry's.
+SECTION_ORDER = SECTION_NAMES
 
 # Keys whose values are secrets: never shown in a validation problem.
 SECRET_KEYS = ("password", "secret", "user_password", "token", "token_value")
@@ -304,6 +305,19 @@ def _list(description, item):
     return {"type": "array", "description": description, "items": item}
 
 
+# The schema of each section of the registry (a section without one fails here, at import).
+SECTION_SCHEMAS = {
+    "webservices": WEBSERVICES,
+    "users": _list("Local accounts (moodle_user).", USER),
+    "roles": _list("Roles (moodle_role).", ROLE),
+    "services": _list("External services (moodle_external_service).", SERVICE),
+    "tokens": _list("Web service tokens (moodle_token).", TOKEN),
+    "auth_plugins": _list("Auth plugins (moodle_auth_plugin); the order of the enabled ones is the site's "
+                          "auth order.", AUTH_PLUGIN),
+    "apilogin": APILOGIN,
+    "lti_platforms": _list("LTI 1.3 platform registrations of Moodle as a tool (moodle_lti_platform).", LTI_PLATFORM),
+}
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": SCHEMA_ID,
@@ -312,16 +326,5 @@ SCHEMA = {
                     "applied in this order: %s. Every list item takes state: absent." % ", ".join(SECTION_ORDER)),
     "type": "object",
     "additionalProperties": False,
-    "properties": {
-        "webservices": WEBSERVICES,
-        "users": _list("Local accounts (moodle_user).", USER),
-        "roles": _list("Roles (moodle_role).", ROLE),
-        "services": _list("External services (moodle_external_service).", SERVICE),
-        "tokens": _list("Web service tokens (moodle_token).", TOKEN),
-        "auth_plugins": _list("Auth plugins (moodle_auth_plugin); the order of the enabled ones is the site's "
-                              "auth order.", AUTH_PLUGIN),
-        "apilogin": APILOGIN,
-        "lti_platforms": _list("LTI 1.3 platform registrations of Moodle as a tool (moodle_lti_platform).",
-                               LTI_PLATFORM),
-    },
+    "properties": dict((name, SECTION_SCHEMAS[name]) for name in SECTION_ORDER),
 }

@@ -6,5 +6,5 @@ are counted as "not modelled" in the report, never as matches, and never fail th
 
 UNMODELLED: dict[str, str] = {
     # empty: f20's admin/index.php -> upgradesettings.php pages (356-361) are modelled since the "New settings"
-    # page (tests/moodle_sim/pages/upgradesettings.py) exists.
+    # page (tests/moodle_sim/pages/admin_settings_upgrade.py) exists.
 }

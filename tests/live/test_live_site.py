@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import HttpAuthPlugins
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.auth_plugins import HttpAuthPlugins
 from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import HttpWebServices
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.admin_settings import HttpSettings
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.webservice import HttpWebServices
 
 LIVE = dict(url=os.environ.get("MOODLE_LIVE_URL"), username=os.environ.get("MOODLE_LIVE_USERNAME"),
             password=os.environ.get("MOODLE_LIVE_PASSWORD"),

@@ -1,9 +1,9 @@
 """URL path -> page handler."""
-from .pages import admin_settings, ajax, auth, login, protocols, rest, services, tokenphp, tokens
+from .pages import admin_settings, ajax, auth_plugins, login, rest, services, tokens, tokens_login, webservice
 from .pages import apilogin, eduauth, lti, userkey
-from .pages import roles, service_user_settings
-from .pages import user_edit, user_list
-from .pages.upgradesettings import admin_index, upgradesettings_php
+from .pages import roles, services_user_settings
+from .pages import users_edit, users_list
+from .pages.admin_settings_upgrade import admin_index, upgradesettings_php
 
 
 ROUTES = {
@@ -11,7 +11,7 @@ ROUTES = {
     "/index.php": login.site_index,
     "/login/index.php": login.index,
     "/login/logout.php": login.logout,
-    "/login/token.php": tokenphp.token_php,
+    "/login/token.php": tokens_login.token_php,
     "/my/": login.my,
     "/my/index.php": login.my,
     "/user/profile.php": login.profile,
@@ -19,8 +19,8 @@ ROUTES = {
     "/admin/upgradesettings.php": upgradesettings_php,
     "/admin/settings.php": admin_settings.settings,
     "/admin/search.php": admin_settings.search,
-    "/admin/auth.php": auth.auth_php,
-    "/admin/webservice/protocols.php": protocols.protocols_php,
+    "/admin/auth.php": auth_plugins.auth_php,
+    "/admin/webservice/protocols.php": webservice.protocols_php,
     "/admin/webservice/service.php": services.service_php,
     "/admin/webservice/service_functions.php": services.service_functions,
     "/admin/webservice/service_users.php": services.service_users,
@@ -41,7 +41,7 @@ ROUTES = {
     "/admin/roles/assign.php": roles.assign_php,
     "/admin/roles/check.php": roles.check_php,
     "/user/selector/search.php": roles.search_php,
-    "/admin/webservice/service_user_settings.php": service_user_settings.service_user_settings_php,
-    "/admin/user.php": user_list.user_php,
-    "/user/editadvanced.php": user_edit.editadvanced_php,
+    "/admin/webservice/service_user_settings.php": services_user_settings.service_user_settings_php,
+    "/admin/user.php": users_list.user_php,
+    "/user/editadvanced.php": users_edit.editadvanced_php,
 }

@@ -117,7 +117,7 @@ def test_every_injected_variable_is_read_by_a_module(credential_type, fallbacks)
     missing = REQUIRED_ENV - injected
     assert not missing, "not injected: %s" % sorted(missing)
     # what the issue names must really be read (MOODLE_APILOGIN_SECRET by moodle_apilogin_user's secret)
-    assert "plugins/module_utils/apilogin.py" in fallbacks["MOODLE_APILOGIN_SECRET"]["where"]  # APILOGIN_OPTIONS
+    assert "plugins/module_utils/resources/apilogin.py" in fallbacks["MOODLE_APILOGIN_SECRET"]["where"]  # APILOGIN_OPTIONS
     for name in ("MOODLE_URL", "MOODLE_USERNAME", "MOODLE_PASSWORD", "MOODLE_TOKEN"):
         assert "plugins/module_utils/argspec.py" in fallbacks[name]["where"], name
 

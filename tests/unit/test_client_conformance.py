@@ -8,32 +8,36 @@ version folder that has its exchange; the terminal summary prints
 What the client reads (grep client.page/get/post/rest/ajax/transport.request/Page( in plugins/), and the
 cases module covering it:
 
-* auth.PasswordAuth._login_page: GET login/index.php -> form#login + logintoken, M.cfg wwwroot (cases_login)
-* auth.PasswordAuth._finish: the login POST's redirects (testsession / back to login), the error page
+* auth.PasswordAuth (login page): GET login/index.php -> form#login + logintoken, M.cfg wwwroot (cases_login)
+* auth.PasswordAuth (after the login POST): the login POST's redirects (testsession / back to login), the error page
   (p#loginerrormessage / alerts), the landing page's M.cfg userId + sesskey and footer release (cases_login)
-* client.MoodleClient.get/_is_login_page: an admin page without session redirects to login (cases_login)
+* client.MoodleClient.get: an admin page without session redirects to login (cases_login)
 * client.MoodleClient.page: HTML error pages (404 + p.errormessage) -> PageError (cases_login, cases_roles)
 * page_parser.Page.mcfg/sesskey/user_id/release: logged-in pages, footer 'Version' line (cases_login)
-* settings.HttpSettings.section_form/read/available/write: admin/settings.php?section=... form#adminsettings,
-  the save answer (303, or the form back on a bad sesskey), 'Section error!' (cases_settings)
-* webservice.HttpWebServices.protocols/set_protocol: webserviceprotocols toggle links, protocols.php answer
-  (cases_protocols)
-* services.ExternalServices.all/edit_form/_read_form/save/delete/functions/addable_functions/
+* moodle.admin_settings.HttpSettings.section_form/read/available/write: admin/settings.php?section=...
+  form#adminsettings, the save answer (303, or the form back on a bad sesskey), 'Section error!'
+  (cases_admin_settings)
+* moodle.webservice.HttpWebServices.protocols/set_protocol: webserviceprotocols toggle links, protocols.php answer
+  (cases_webservice)
+* moodle.services.parse_service_list, ExternalServices.edit_form/read_form/save/delete/functions/addable_functions/
   authorised_user_ids/change_users: externalservices tables, service.php form, service_functions.php list and
   add form (fids[]), service_users.php selectors (cases_services)
-* users.Users._fetch (client.ajax core_user_get_users_by_field) (cases_services, cases_errors)
-* roles.Roles.list/definition/_advanced_form/blank_definition/save/assigned_user_ids/_assign_form/delete:
+* moodle.users.Users.ids_for/usernames_for (client.ajax core_user_get_users_by_field) (cases_users)
+* moodle.roles.Roles.list/definition/advanced_form/blank_definition/save/assigned_user_ids/delete:
   manage.php table, define.php preset + role forms, assign.php selectors and its refusal (cases_roles)
-* tokens.AdminTokens.list/_rows/create/delete: tokens.php report (padded rows, pages), create form, the
+* moodle.tokens.parse_token_rows, AdminTokens.list/create/delete: tokens.php report (padded rows, pages), create form, the
   created token's value, 'not allowed for this service', access denied for non-admins (cases_tokens)
-* tokens.token_from_login: login/token.php JSON (token / errorcode) (cases_tokens)
-* authplugins.HttpAuthPlugins.read/_action: manageauths enable/disable links in order, admin/auth.php answer
-  (cases_authplugins)
-* apilogin.ApiLogin.call/parse_answer/get_user/...: auth/apilogin/services.php JSON and the unpatched empty 500
-  (cases_json)
-* client.MoodleClient.rest: webservice/rest/server.php JSON (site info release, auth_userkey loginurl) and its
-  errors incl. 5.1's invalidrecordunknown; client.MoodleClient.ajax: lib/ajax/service.php answers and errors
-  (cases_json, cases_errors)"""
+* moodle.tokens.token_from_login: login/token.php JSON (token / errorcode) (cases_tokens)
+* moodle.auth_plugins.HttpAuthPlugins.read/set_enabled: manageauths enable/disable links in order, admin/auth.php
+  answer (cases_auth_plugins)
+* moodle.apilogin.ApiLogin.call/parse_answer/get_user/...: auth/apilogin/services.php JSON and the unpatched empty 500
+  (cases_apilogin)
+* moodle.userkey.request_login_url: auth_userkey_request_login_url's loginurl and refusals (cases_userkey)
+* client.MoodleClient.rest: webservice/rest/server.php JSON (site info release) and its errors incl. 5.1's
+  invalidrecordunknown; client.MoodleClient.ajax: lib/ajax/service.php answers and errors (cases_client)
+
+The cases files line up with plugins/module_utils/moodle/<area>.py and tests/moodle_sim/pages/<area>*.py
+(tests/unit/test_layout.py)."""
 
 import pytest
 

@@ -3,22 +3,15 @@
 Tests taking ``version`` run against each version folder that holds their exchanges (by name: numbers given here
 are 4.5.6 numbers, translated to names)."""
 
-import re
 import socket
 
 import pytest
 
-from recorded_replay import VERSIONS, ReplayServer, exchange, fixtures_available, has_exchanges
+from recorded_replay import VERSIONS, ReplayServer, fixtures_available, has_exchanges
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import HttpWebServices
-from ansible_collections.moodleops.auth.plugins.module_utils.authplugins import HttpAuthPlugins
-from ansible_collections.moodleops.auth.plugins.module_utils.roles import Roles
-from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalService, ExternalServices
-from ansible_collections.moodleops.auth.plugins.module_utils.tokens import AdminTokens
 
 pytestmark = pytest.mark.skipif(not fixtures_available(), reason="../shared/moodle-fixtures is not present")
 
@@ -79,39 +72,6 @@ def test_wrong_password_is_one_clear_error_without_the_password(version):
     assert caught.value.errorcode == "invalidlogin"
 
 
-def test_non_admin_account_is_named_as_such(version):
-    with ReplayServer(need(version, TEACHER_LOGIN + [23]), version) as site:
-        client, _unused = client_for(site.url, **TEACHER)
-        with pytest.raises(errors.NotSiteAdminError) as caught:
-            HttpSettings(client).read("optionalsubsystems", ["enablewebservices"])
-    assert "teacher1" in str(caught.value) and "site administrator" in str(caught.value)
-
-
-def test_settings_read_then_write_posts_only_what_differs(version):
-    with ReplayServer(need(version, ADMIN_LOGIN + [29, 31, 32]), version) as site:
-        client, _unused = client_for(site.url, **ADMIN)
-        settings = HttpSettings(client)
-        before = settings.read("optionalsubsystems", ["enablewebservices", "enablemobilewebservice"])
-        settings.write("optionalsubsystems", {"enablewebservices": True})
-        after = settings.read("optionalsubsystems", ["enablewebservices"])
-    assert before == {"enablewebservices": "0", "enablemobilewebservice": "0"}
-    assert after == {"enablewebservices": "1"}
-    method, path, body = site.seen[5]
-    assert (method, path) == ("POST", "/admin/settings.php?section=optionalsubsystems")
-    posted = dict(pair.split("=", 1) for pair in body.decode().split("&"))
-    assert posted["s__enablewebservices"] == "1"
-    assert sorted(posted) == ["action", "return", "s__enablewebservices", "section", "sesskey"]
-
-
-def test_protocols_are_read_from_the_toggle_links(version):
-    with ReplayServer(need(version, ADMIN_LOGIN + [36, 41]), version) as site:
-        client, _unused = client_for(site.url, **ADMIN)
-        web = HttpWebServices(client, HttpSettings(client))
-        assert web.protocols() == {"rest": False, "soap": False}
-        client.forget_pages()       # the recording changed the site in between (a client reads a page once until it writes)
-        assert web.protocols() == {"rest": True, "soap": False}
-
-
 def test_url_other_than_wwwroot_fails_naming_the_canonical_url(version):
     with ReplayServer(need(version, [1]), version) as site:
         client, _unused = client_for(site.url.replace("127.0.0.1", "localhost"), **ADMIN)
@@ -165,77 +125,3 @@ def test_rest_success_decodes_json(version):
         client, _unused = client_for(site.url, token="0123456789abcdef0123456789abcdef")
         info = client.rest("core_webservice_get_site_info")
     assert info["release"] == RELEASES[version]
-
-
-# -- whole read paths of the modules, replayed from one recorded sequence --------------------------------------------
-def _option_ids(body, select):
-    """{id: label} of <select name=select>'s options with an id value, read from the recorded bytes."""
-    inner = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % re.escape(select), body, re.S).group(1)
-    return dict((int(value), " ".join(label.split())) for value, label in
-                re.findall(r'<option value="(\d+)"\s*>([^<]*)</option>', inner))
-
-
-def test_service_functions_read_path(version):
-    """moodle_external_service functions: admin login -> add-functions form (fids[] starts with an empty
-    placeholder option) -> the function ids; then the service's function list (delete links' fid)."""
-    steps = need(version, ADMIN_LOGIN + ["f06-functions-add-form", "f06-functions-add-post-hop1"])
-    with ReplayServer(steps, version) as site:
-        client, _unused = client_for(site.url, **ADMIN)
-        services = ExternalServices(client)
-        service = ExternalService(3, "CI bootstrap", True, False, shortname="ci_bootstrap")
-        addable = services.addable_functions(service)
-        current = services.functions(service)
-    form_body = exchange("f06-functions-add-form", version)["body"].decode("utf-8", "replace")
-    assert '<option value="" >No selection</option>' in form_body
-    expected = dict((label.split(":", 1)[0], number) for number, label in _option_ids(form_body, "fids[]").items())
-    assert addable == expected and len(addable) > 700
-    assert current == {"core_user_get_users_by_field": addable["core_user_get_users_by_field"],
-                       "core_webservice_get_site_info": addable["core_webservice_get_site_info"]}
-    method, path, _body = site.seen[4]
-    assert (method, path.split("?")[0]) == ("GET", "/admin/webservice/service_functions.php")
-    assert "action=add" in path and "id=3" in path
-
-
-def test_roles_list_read_path(version):
-    with ReplayServer(need(version, ADMIN_LOGIN_F16 + ["f16-roles-manage"]), version) as site:
-        client, _unused = client_for(site.url, **ADMIN)
-        roles = Roles(client).list()
-    body = exchange("f16-roles-manage", version)["body"].decode("utf-8", "replace")
-    ids = set(int(value) for value in re.findall(r"define\.php\?action=view&amp;roleid=(\d+)", body))
-    assert set(role["id"] for role in roles.values()) == ids
-    assert roles["manager"]["id"] == 1 and roles["student"]["id"] == 5
-
-
-def test_token_report_read_path(version):
-    with ReplayServer(need(version, ADMIN_LOGIN_F16 + ["f22-tokens-report"]), version) as site:
-        client, _unused = client_for(site.url, **ADMIN)
-        rows = AdminTokens(client).list()
-    assert [row.name for row in rows] == ["ci-wsuser01", "ci-ciuser"]  # index.json report_rows of 314
-    assert [row.user_id for row in rows] == [4, 3]  # wsuser01 4, ciuser 3 (fixtures README)
-    assert all(row.service_name == "CI bootstrap ci_bootstrap" for row in rows)
-    assert "moodle/user:create" in rows[0].missing_capabilities
-
-
-def test_token_report_pages_read_path(version):
-    steps = need(version, ADMIN_LOGIN_F16 + ["f17-tokens-report-page1", "f17-tokens-report-get-page-param"])
-    with ReplayServer(steps, version) as site:
-        client, _unused = client_for(site.url, **ADMIN)
-        rows = AdminTokens(client).list()
-    assert len(rows) == 42  # index.json table.total_rows
-    assert site.seen[-1][1] == "/admin/webservice/tokens.php?page=1"
-
-
-def test_manageauths_order_read_path(version):
-    with ReplayServer(need(version, ADMIN_LOGIN + [126, 128, 130]), version) as site:
-        client, _unused = client_for(site.url, **ADMIN)
-        plugins = HttpAuthPlugins(client)
-        reads = []
-        for _unused_read in range(3):   # the recording changed the order in between: read the page anew each time
-            client.forget_pages()
-            reads.append(plugins.read())
-        first, after_up, after_down = reads
-    # the recorded disable links, in page order (f10-manageauths-get-after, -auth-up-apilogin, -auth-down-apilogin)
-    assert first["enabled"] == ["email", "userkey", "apilogin"]
-    assert after_up["enabled"] == ["email", "apilogin", "userkey"]
-    assert after_down["enabled"] == ["email", "userkey", "apilogin"]
-    assert "manual" not in first["enabled"] and "manual" not in first["available"]

@@ -93,6 +93,8 @@ class FakeMoodle:
         self.transport = transport
         self.state = StateDir()
         self.module = FakeAnsible()
+        self.diff_wanted = False
+        self.open_client = None
         self.redact = Redactor()
 
 
@@ -165,18 +167,18 @@ class FakeClient:
 
 def test_a_run_that_wrote_tells_the_next_holder_to_read_again_even_when_it_failed_after():
     moodle = FakeMoodle()
-    moodle._client = FakeClient()
+    moodle.open_client = FakeClient()
     path = lock_path(URL, "setting", "enabled")
     reader = LockedSetting(moodle)
     reader.desired = lambda before: before              # nothing to do: no write, the lock file is not touched
     converge(moodle, reader)
     unchanged = os.stat(path).st_mtime
-    assert unchanged == 0 and moodle._client.forgotten == [0]
+    assert unchanged == 0 and moodle.open_client.forgotten == [0]
 
     writer = LockedSetting(moodle)
 
     def write_then_fail(plan):
-        moodle._client.transport.write_count += 1
+        moodle.open_client.transport.write_count += 1
         raise ZeroDivisionError()
     writer.apply = write_then_fail
     with pytest.raises(ZeroDivisionError):
@@ -185,4 +187,4 @@ def test_a_run_that_wrote_tells_the_next_holder_to_read_again_even_when_it_faile
     assert changed > unchanged
 
     converge(moodle, LockedSetting(moodle))              # the next holder forgets what it read before that change
-    assert moodle._client.forgotten[-1] == changed
+    assert moodle.open_client.forgotten[-1] == changed

@@ -5,7 +5,7 @@ import pytest
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
 from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.admin_settings import HttpSettings
 from tests.moodle_sim import Simulator
 
 ADMIN = {"username": "admin", "password": "Admin#12345"}

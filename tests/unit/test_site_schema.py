@@ -16,6 +16,7 @@ import yaml
 from collection_paths import REPO_ROOT, collection_root
 
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import APILOGIN_SETTABLE_FIELDS, APILOGIN_TEXT_FIELDS
+from ansible_collections.moodleops.auth.plugins.module_utils.site.registry import SECTIONS as REGISTERED
 from ansible_collections.moodleops.auth.plugins.plugin_utils import site_schema, site_validate
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_schema import SCHEMA, SECTION_ORDER
 from ansible_collections.moodleops.auth.plugins.plugin_utils.site_validate import validate
@@ -398,20 +399,16 @@ CONNECTION_LIKE = {"login_username", "login_password"}
 JSON_TYPES = {"str": "string", "bool": "boolean", "int": "integer", "list": "array", "dict": "object",
               "path": "string", "float": "number"}
 
-# section -> (module, schema of one entry, module options deliberately not in the entries: reason)
-SECTIONS = {
-    "webservices": ("moodle_webservice_enable", SCHEMA["properties"]["webservices"], {}),
-    "users": ("moodle_user", SCHEMA["properties"]["users"]["items"], {}),
-    "roles": ("moodle_role", SCHEMA["properties"]["roles"]["items"], {}),
-    "services": ("moodle_external_service", SCHEMA["properties"]["services"]["items"], {}),
-    "tokens": ("moodle_token", SCHEMA["properties"]["tokens"]["items"], {}),
-    "auth_plugins": ("moodle_auth_plugin", SCHEMA["properties"]["auth_plugins"]["items"], {}),
-    "apilogin": ("moodle_apilogin_user", SCHEMA["properties"]["apilogin"], {
+# Module options deliberately not in a section's entries: section -> {option: reason}.
+LEFT_OUT = {
+    "apilogin": {
         "user": "one user; the section is bulk (users)",
         "login": "one user only (logUser)", "user_agent": "with login only", "redirect": "with login only",
-        "state": "per user: apilogin.users[].state"}),
-    "lti_platforms": ("moodle_lti_platform", SCHEMA["properties"]["lti_platforms"]["items"], {}),
+        "state": "per user: apilogin.users[].state"},
 }
+# section -> (module, schema of one entry, module options deliberately not in the entries: reason), from the registry.
+SECTIONS = dict((section.name, (section.module, SCHEMA["properties"][section.name].get(
+    "items", SCHEMA["properties"][section.name]), LEFT_OUT.get(section.name, {}))) for section in REGISTERED)
 # Required in the description although not by the module: (section, key): reason.
 REQUIRED_HERE = {("apilogin", "users"): "the module needs user or users; the section is bulk"}
 
@@ -480,7 +477,7 @@ def test_no_connection_options_in_entries():
 
 
 def test_apilogin_users_mirror_module():
-    from ansible_collections.moodleops.auth.plugins.module_utils import apilogin
+    from ansible_collections.moodleops.auth.plugins.module_utils.moodle import apilogin
     items = SCHEMA["properties"]["apilogin"]["properties"]["users"]["items"]
     assert set(items["properties"]) == set(APILOGIN_SETTABLE_FIELDS) | {"id", "state"}
     spec = module_spec("moodle_apilogin_user")
@@ -490,7 +487,7 @@ def test_apilogin_users_mirror_module():
 
 
 def test_shared_lists_mirror_module_utils():
-    from ansible_collections.moodleops.auth.plugins.module_utils import roles
+    from ansible_collections.moodleops.auth.plugins.module_utils.moodle import roles
     assert set(APILOGIN_TEXT_FIELDS) < set(APILOGIN_SETTABLE_FIELDS)
     assert set(site_schema.CONTEXT_LEVELS) == set(roles.CONTEXT_LEVELS)
     assert set(site_schema.PERMISSIONS) == set(roles.PERMISSIONS)

@@ -165,13 +165,13 @@ def render_section(ctx, section):
     state = ctx.state
     parts = []
     if section.kind == "protocols":
-        from .protocols import protocols_table
+        from .webservice import protocols_table
         parts.append(protocols_table(ctx))
     elif section.kind == "services":
         from .services import services_tables
         parts.append(services_tables(ctx))
     elif section.kind == "manageauths":
-        from .auth import auth_table
+        from .auth_plugins import auth_table
         parts.append(auth_table(ctx))
         parts.append('<h3 class="main">Common settings</h3>')
     elif section.kind == "ldap" and not state.php_extensions.get("ldap"):

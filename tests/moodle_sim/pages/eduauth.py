@@ -171,7 +171,7 @@ def _geilo(ctx, data):
         reply = {}
         service = state.mobile_service()
         if user.get("confirmed", 1) and service is not None and service["enabled"]:
-            from .tokenphp import TokenError, generate_token_for_user
+            from .tokens_login import TokenError, generate_token_for_user
             try:
                 reply["wstoken"] = generate_token_for_user(state, service, user, ctx.client_ip)["token"]
             except TokenError:

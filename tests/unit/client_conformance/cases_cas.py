@@ -21,8 +21,7 @@ def _chain(version, names):
 
 def _sign_in(rec, version, names, options=None):
     answers = _chain(version, names)
-    client = client_on(version, *answers)
-    client._session = None
+    client = client_on(version, *answers, logged_in=False)
     settings = dict(CASADMIN, **(options or {}))
     return client, answers, CasAuth(settings).login(client)
 
@@ -106,11 +105,10 @@ def wrong_password(rec, version):
 
 def ticket_not_validated(rec, version):
     """A ticket Moodle cannot validate: its 404 error page (p.errormessage with INVALID_TICKET) is the message."""
-    client = client_on(version, rec)
-    client._session = None
+    client = client_on(version, rec, logged_in=False)
     response = rec.response
     with pytest.raises(errors.LoginFailedError) as caught:
-        CasAuth(CASADMIN)._finish_cas(client, response, True)
+        CasAuth(CASADMIN).finish_cas_login(client, response, True)
     assert "INVALID_TICKET" in str(caught.value) and "Ticket not validated" in str(caught.value)
 
 
@@ -129,8 +127,7 @@ def cas_url_match(rec, version):
 
 def no_cas_on_site(rec, version):
     """A site without CAS (5.1 core has no auth_cas): Moodle's own login form, a message that says so."""
-    client = client_on(version, rec)
-    client._session = None
+    client = client_on(version, rec, logged_in=False)
     with pytest.raises(errors.LoginFailedError) as caught:
         CasAuth(CASADMIN).login(client)
     assert "did not send the sign-in" in str(caught.value)
@@ -143,13 +140,13 @@ def manual_login_on_cas_site(rec, version):
     answers = _chain(version, ["f24-cas-login-page-nomultiauth", "f24-cas-login-page-nomultiauth-hop2", rec.name])
     client = client_on(version, *answers)
     auth = PasswordAuth({"username": "admin", "password": "Admin#12345"})
-    page = auth._login_page(client)
+    page = auth.login_page(client)
     assert client.transport.requests[2][2]["username"] == "admin"
     assert page.form("login").control("logintoken").value == raw_input_value(rec.text, "logintoken")
     assert page.form("login").control("username").value == raw_input_value(rec.text, "username") == "admin"
     post = recorded(version, "f24-cas-nomultiauth-manual-login-post")
     hops = _chain(version, ["f24-cas-nomultiauth-manual-login-post-hop1", "f24-cas-nomultiauth-manual-login-post-hop2"])
-    session = auth._finish(client_on(version, *hops), post.response)
+    session = auth.finish_login(client_on(version, *hops), post.response)
     assert session.user_id == int(raw_mcfg(hops[-1].text)["userId"]) == 2
 
 
@@ -157,14 +154,14 @@ def cas_account_in_moodle_form(rec, version):
     """A CAS account in Moodle's own form (multiauth=1): Moodle refuses it (456-457); the hint names auth_method cas."""
     client = client_on(version, recorded(version, rec.name + "-hop1"))
     with pytest.raises(errors.LoginFailedError) as caught:
-        PasswordAuth(CASADMIN)._finish(client, rec.response)
+        PasswordAuth(CASADMIN).finish_login(client, rec.response)
     assert "Invalid login" in str(caught.value) and "auth_method: cas" in str(caught.value)
 
 
 CASES = [
-    Case("f24-cas-nomultiauth-manual-login-get", "auth.PasswordAuth._login_page on a CAS site (?username=)",
+    Case("f24-cas-nomultiauth-manual-login-get", "auth.PasswordAuth.login_page on a CAS site (?username=)",
          manual_login_on_cas_site, versions=ONLY_45),
-    Case("f24-cas-multiauth-password-post", "auth.PasswordAuth._finish (CAS account in Moodle's form)",
+    Case("f24-cas-multiauth-password-post", "auth.PasswordAuth.finish_login (CAS account in Moodle's form)",
          cas_account_in_moodle_form, versions=ONLY_45),
     Case("f24-cas-login-page-nomultiauth", "auth.CasAuth.login (multiauth=0: gateway, form#fm1, ticket, userId)",
          round_trip, versions=ONLY_45),
@@ -178,9 +175,9 @@ CASES = [
     Case("f24-cas-sso-relogin", "auth.CasAuth.login (live TGC: no form)", sso_with_tgc, versions=ONLY_45),
     Case("f24-cas-wrong-password-post", "auth.CasAuth (401, div#loginErrorsPanel)", wrong_password,
          versions=ONLY_45),
-    Case("f24-cas-ticket-replay", "auth.CasAuth._finish_cas (404 p.errormessage INVALID_TICKET)",
+    Case("f24-cas-ticket-replay", "auth.CasAuth.finish_cas_login (404 p.errormessage INVALID_TICKET)",
          ticket_not_validated, versions=ONLY_45),
-    Case("f24-cas-v3-ticket-replay", "auth.CasAuth._finish_cas (404 p.errormessage INVALID_TICKET, p3)",
+    Case("f24-cas-v3-ticket-replay", "auth.CasAuth.finish_cas_login (404 p.errormessage INVALID_TICKET, p3)",
          ticket_not_validated, versions=ONLY_45),
     Case("f01-login-get-nocookie", "auth.CasAuth.login (no CAS on the site: Moodle's form)", no_cas_on_site),
 ]

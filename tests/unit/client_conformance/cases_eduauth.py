@@ -9,7 +9,7 @@ import pytest
 from client_conformance.core import RECORDED_ROOTS, Case, client_on, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
-from ansible_collections.moodleops.auth.plugins.module_utils import eduauth
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle import eduauth
 
 APPID = "at.example.fixtureapp"
 

@@ -1,12 +1,12 @@
-"""LTI tool registration (flow f21, both versions): lti.registration_ids, platform_details, tool_endpoints,
-enrol_states and LtiTool's create/update/delete on the recorded pages and answers."""
+"""LTI tool registration (flow f21, both versions): moodle.lti.parse_registration_ids, parse_platform_details,
+parse_tool_endpoints, parse_enrol_states and LtiTool's create/update/delete on the recorded pages and answers."""
 
 import re
 from urllib.parse import parse_qsl
 
 from client_conformance.core import RECORDED_ROOTS, Case, client_on, raw_hrefs, raw_query_values, recorded
 
-from ansible_collections.moodleops.auth.plugins.module_utils import lti
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle import lti
 
 try:
     from html import unescape
@@ -24,7 +24,7 @@ def list_ids(rec, version):
     for value in raw_query_values(rec.text, r"register_platform\.php\?", "regid"):
         if int(value) not in expected:
             expected.append(int(value))
-    assert lti.registration_ids(rec.page) == expected
+    assert lti.parse_registration_ids(rec.page) == expected
     if rec.name.endswith("-empty") or rec.name.endswith("-hop1") and "delete" in rec.name:
         assert expected == []
     else:
@@ -32,13 +32,13 @@ def list_ids(rec, version):
 
 
 def details_pending(rec, version):
-    details = lti.platform_details(rec.text)
+    details = lti.parse_platform_details(rec.text)
     assert details["name"] == "CI test platform"
     assert all(details[option] is None for option in lti.PLATFORM_OPTIONS)
 
 
 def details_active(rec, version):
-    details = lti.platform_details(rec.text)
+    details = lti.parse_platform_details(rec.text)
     posted = _recorded_post(version, "f21-register-platform-edit-post")
     for option, field, _label in lti.FIELDS:
         assert details[option] == posted[field]
@@ -47,7 +47,7 @@ def details_active(rec, version):
 def endpoints(rec, version):
     root = RECORDED_ROOTS[version]
     values = [unescape(v) for v in re.findall(r'<input\b[^>]*value="([^"]*)"[^>]*id="lti_tool_endpoint_url_', rec.text)]
-    found = lti.tool_endpoints(rec.text)
+    found = lti.parse_tool_endpoints(rec.text)
     assert sorted(v for v in found.values()) == sorted(values)
     assert found["launch_url"] == root + "/enrol/lti/launch.php"
     assert found["jwks_url"] == root + "/enrol/lti/jwks.php"
@@ -63,7 +63,7 @@ def enrols(rec, version):
         query = dict(parse_qsl(href.split("?", 1)[1]))
         if query.get("action") in ("enable", "disable"):
             expected[query["enrol"]] = query["action"] == "disable"
-    assert lti.enrol_states(rec.page) == expected
+    assert lti.parse_enrol_states(rec.page) == expected
     assert expected["lti"] is (rec.name != "f21-manageenrols")
 
 
@@ -101,16 +101,16 @@ def delete(rec, version):
 
 
 CASES = [
-    Case("f21-lti-registrations-empty", "lti.registration_ids (no platforms)", list_ids),
-    Case("f21-lti-registrations", "lti.registration_ids (row links)", list_ids),
-    Case("f21-register-platform-delete-post-hop1", "lti.registration_ids (after delete)", list_ids),
-    Case("f21-register-platform-add-post-hop1", "lti.platform_details (pending: '-')", details_pending),
-    Case("f21-register-platform-view-platformdetails", "lti.platform_details (pending: '-')", details_pending),
-    Case("f21-register-platform-edit-post-hop1", "lti.platform_details (the six fields)", details_active),
-    Case("f21-register-platform-add-post-hop1", "lti.tool_endpoints (tool details tab)", endpoints),
-    Case("f21-register-platform-edit-post-hop1", "lti.tool_endpoints (tool details tab)", endpoints),
-    Case("f21-manageenrols", "lti.enrol_states (#courseenrolmentplugins links)", enrols),
-    Case("f21-enrol-enable-lti-hop1", "lti.enrol_states (#courseenrolmentplugins links)", enrols),
+    Case("f21-lti-registrations-empty", "lti.parse_registration_ids (no platforms)", list_ids),
+    Case("f21-lti-registrations", "lti.parse_registration_ids (row links)", list_ids),
+    Case("f21-register-platform-delete-post-hop1", "lti.parse_registration_ids (after delete)", list_ids),
+    Case("f21-register-platform-add-post-hop1", "lti.parse_platform_details (pending: '-')", details_pending),
+    Case("f21-register-platform-view-platformdetails", "lti.parse_platform_details (pending: '-')", details_pending),
+    Case("f21-register-platform-edit-post-hop1", "lti.parse_platform_details (the six fields)", details_active),
+    Case("f21-register-platform-add-post-hop1", "lti.parse_tool_endpoints (tool details tab)", endpoints),
+    Case("f21-register-platform-edit-post-hop1", "lti.parse_tool_endpoints (tool details tab)", endpoints),
+    Case("f21-manageenrols", "lti.parse_enrol_states (#courseenrolmentplugins links)", enrols),
+    Case("f21-enrol-enable-lti-hop1", "lti.parse_enrol_states (#courseenrolmentplugins links)", enrols),
     Case("f21-register-platform-add-form", "lti.LtiTool.create (form, 303 regid)", create),
     Case("f21-register-platform-edit-form", "lti.LtiTool.update (form fields, 303)", update),
     Case("f21-register-platform-delete-confirm", "lti.LtiTool.delete (confirm form, 303)", delete),

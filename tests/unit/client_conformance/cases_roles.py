@@ -1,4 +1,5 @@
-"""Roles: roles.Roles (manage.php table, define.php forms, assign.php selectors) and roles.RoleDefinition."""
+"""Roles: moodle.roles.Roles (manage.php table, define.php forms, assign.php selectors) and
+moodle.roles.RoleDefinition."""
 
 import re
 
@@ -7,7 +8,7 @@ import pytest
 from client_conformance.core import Case, client_on, form_field, raw_id_options, raw_option_values, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
-from ansible_collections.moodleops.auth.plugins.module_utils.roles import RoleDefinition, Roles, is_capability
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.roles import RoleDefinition, Roles, is_capability
 
 
 def roles_list(rec, version):
@@ -43,10 +44,10 @@ def role_form(rec, version):
 
 
 def role_form_basic(rec, version):
-    """The basic form (after the preset step) holds capability checkboxes: _advanced_form asks for the advanced
+    """The basic form (after the preset step) holds capability checkboxes: advanced_form asks for the advanced
     one (posting toggleadvanced), answered by f16-role-add-show-advanced."""
     client = client_on(version, recorded(version, "f16-role-add-show-advanced"))
-    form = Roles(client)._advanced_form(rec.page, "add", 0)
+    form = Roles(client).advanced_form(rec.page, "add", 0)
     method, path, params, data = client.transport.requests[0]
     assert (method, path, params) == ("POST", "admin/roles/define.php", {"action": "add", "roleid": 0})
     assert ("toggleadvanced", "Show advanced") in data
@@ -93,18 +94,18 @@ def role_deleted(rec, version):
 
 
 CASES = [
-    Case("f16-roles-manage", "roles.Roles.list (manage.php table)", roles_list),
-    Case("f16-roles-manage-2", "roles.Roles.list (manage.php table)", roles_list),
-    Case("f16-role-edit-prohibit-hop1", "roles.Roles.list (manage.php table)", roles_list),
-    Case("f16-role-delete-post-hop1", "roles.Roles.list (manage.php table)", roles_list),
-    Case("f16-role-edit-form", "roles.RoleDefinition (form#rolesform, advanced)", role_form),
-    Case("f16-role-add-show-advanced", "roles.RoleDefinition (form#rolesform, advanced)", role_form),
-    Case("f16-role-add-preset-continue", "roles.Roles._advanced_form (basic form -> toggleadvanced)", role_form_basic),
-    Case("f16-role-add-preset-form", "roles.Roles.blank_definition (preset form)", preset_form),
-    Case("f16-role-create-post", "roles.Roles.save (303 -> new roleid)", role_created),
-    Case("f16-assign-role-form", "roles.Roles.assigned_user_ids (removeselect[])", assigned_users),
-    Case("f16-assign-add-two", "roles.Roles.assigned_user_ids (removeselect[])", assigned_users),
-    Case("f16-assign-remove-one", "roles.Roles.assigned_user_ids (removeselect[])", assigned_users),
-    Case("f16-assign-wrong-level", "roles.Roles._assign_form (404 not allowed -> InvalidInputError)", assign_refused),
-    Case("f16-role-delete-post", "roles.Roles.delete (confirm page + 303)", role_deleted),
+    Case("f16-roles-manage", "moodle.roles.Roles.list (manage.php table)", roles_list),
+    Case("f16-roles-manage-2", "moodle.roles.Roles.list (manage.php table)", roles_list),
+    Case("f16-role-edit-prohibit-hop1", "moodle.roles.Roles.list (manage.php table)", roles_list),
+    Case("f16-role-delete-post-hop1", "moodle.roles.Roles.list (manage.php table)", roles_list),
+    Case("f16-role-edit-form", "moodle.roles.RoleDefinition (form#rolesform, advanced)", role_form),
+    Case("f16-role-add-show-advanced", "moodle.roles.RoleDefinition (form#rolesform, advanced)", role_form),
+    Case("f16-role-add-preset-continue", "moodle.roles.Roles.advanced_form (basic form -> toggleadvanced)", role_form_basic),
+    Case("f16-role-add-preset-form", "moodle.roles.Roles.blank_definition (preset form)", preset_form),
+    Case("f16-role-create-post", "moodle.roles.Roles.save (303 -> new roleid)", role_created),
+    Case("f16-assign-role-form", "moodle.roles.Roles.assigned_user_ids (removeselect[])", assigned_users),
+    Case("f16-assign-add-two", "moodle.roles.Roles.assigned_user_ids (removeselect[])", assigned_users),
+    Case("f16-assign-remove-one", "moodle.roles.Roles.assigned_user_ids (removeselect[])", assigned_users),
+    Case("f16-assign-wrong-level", "moodle.roles.Roles.assigned_user_ids (404 not allowed -> InvalidInputError)", assign_refused),
+    Case("f16-role-delete-post", "moodle.roles.Roles.delete (confirm page + 303)", role_deleted),
 ]

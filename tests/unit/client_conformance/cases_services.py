@@ -1,45 +1,23 @@
-"""Protocols, external services, their functions and authorised users; users by field (AJAX)."""
+"""External services, their functions and authorised users (flow f06): moodle.services."""
 
 import re
 
 from client_conformance.core import Case, client_on, raw_id_options, raw_option_values, raw_query_values, recorded
 
-from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalService, ExternalServices
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
-from ansible_collections.moodleops.auth.plugins.module_utils.users import Users
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import HttpWebServices
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.services import (
+    ExternalService,
+    ExternalServices,
+    parse_service_list,
+)
 
 
 def service(service_id=3, name="CI bootstrap"):
     return ExternalService(service_id, name, True, False, shortname="ci_bootstrap")
 
 
-# -- protocols ---------------------------------------------------------------------------------------------------
-def protocols(rec, version):
-    client = client_on(version, rec)
-    found = HttpWebServices(client, HttpSettings(client)).protocols()
-    expected = {}
-    for href in re.findall(r'href="([^"]*protocols\.php\?[^"]*)"', rec.text):
-        href = href.replace("&amp;", "&")
-        name = re.search(r"webservice=([a-z]+)", href).group(1)
-        expected[name] = "action=disable" in href
-    assert expected and found == expected
-
-
-def protocol_switched(rec, version):
-    client = client_on(version, rec)
-    HttpWebServices(client, HttpSettings(client)).set_protocol("rest", True)
-    assert rec.status == 303  # redirect to the protocols section, whether it worked or not (read back)
-
-
 # -- services list and form --------------------------------------------------------------------------------------
-class _ListOnly(ExternalServices):
-    def _read_form(self, service):  # the list's own reading, without the per-service edit forms
-        return None
-
-
 def services_list(rec, version):
-    found = _ListOnly(client_on(version, rec)).all()
+    found = parse_service_list(rec.page)  # the list's own reading, without the per-service edit forms
     ids = [int(value) for value in raw_query_values(rec.text, r"/admin/webservice/service\.php\?id=\d+$", "id")
            if int(value) > 0]  # service.php?id=0 is the "Add" link
     assert [item.id for item in found] == ids
@@ -55,7 +33,7 @@ def services_list(rec, version):
 def edit_form(rec, version):
     services = ExternalServices(client_on(version, rec))
     item = ExternalService(int(re.search(r"id=(\d+)", rec.request_path).group(1)), "?", True, False)
-    services._read_form(item)
+    services.read_form(item)
     shortname = re.search(r'name="shortname"[^>]*value="([^"]*)"', rec.text)
     assert item.shortname == ((shortname.group(1) or None) if shortname else None)
     for flag in ("enabled", "restrictedusers", "downloadfiles", "uploadfiles"):
@@ -128,54 +106,32 @@ def users_changed(rec, version):
     assert 3 in raw_id_options(rec.text, "removeselect[]")
 
 
-# -- users by field (AJAX) ---------------------------------------------------------------------------------------
-def users_by_field(rec, version):
-    request = rec.facts.get("ajax_request") or rec.request_body.decode()
-    users = Users(client_on(version, rec))
-    answer = rec.json()[0]["data"]
-    usernames = [user["username"] for user in answer]
-    assert usernames, "the recording found users"
-    import json
-    args = json.loads(request if isinstance(request, str) else json.dumps(request))
-    args = args[0]["args"] if isinstance(args, list) else args
-    if args.get("field") == "username":
-        found = users.ids_for(usernames)
-        assert found == dict((user["username"], int(user["id"])) for user in answer)
-    else:
-        found = users.usernames_for([int(value) for value in args["values"]])
-        assert set(found.values()) >= set(usernames)
 
 
 CASES = [
-    Case("f04-protocols-get", "webservice.HttpWebServices.protocols (toggle links)", protocols),
-    Case("f04-protocols-get-after", "webservice.HttpWebServices.protocols (toggle links)", protocols),
-    Case("f04-protocols-enable-rest-hop1", "webservice.HttpWebServices.protocols (toggle links)", protocols),
-    Case("f04-protocols-enable-rest", "webservice.HttpWebServices.set_protocol (303)", protocol_switched),
-    Case("f06-externalservices-get", "services.ExternalServices.all (builtin/custom tables, ids, dimmed)", services_list),
-    Case("f06-externalservices-get-2", "services.ExternalServices.all (builtin/custom tables, ids, dimmed)",
+    Case("f06-externalservices-get", "moodle.services.parse_service_list (builtin/custom tables, ids, dimmed)", services_list),
+    Case("f06-externalservices-get-2", "moodle.services.parse_service_list (builtin/custom tables, ids, dimmed)",
          services_list),
-    Case("f06-service-edit-disable-hop1", "services.ExternalServices.all (builtin/custom tables, ids, dimmed)",
+    Case("f06-service-edit-disable-hop1", "moodle.services.parse_service_list (builtin/custom tables, ids, dimmed)",
          services_list),
-    Case("f06-service-delete-post-hop1", "services.ExternalServices.all (builtin/custom tables, ids, dimmed)",
+    Case("f06-service-delete-post-hop1", "moodle.services.parse_service_list (builtin/custom tables, ids, dimmed)",
          services_list),
-    Case("f06-service-edit-form", "services.ExternalServices._read_form (shortname, flags, capabilities)", edit_form),
-    Case("f06-service-edit-form2", "services.ExternalServices._read_form (shortname, flags, capabilities)", edit_form),
-    Case("f06-service-add-form", "services.ExternalServices.edit_form(0)", add_form),
-    Case("f06-service-add-post", "services.ExternalServices.save (303 -> new id)", service_saved),
-    Case("f06-service-delete-post", "services.ExternalServices.delete (303)", service_deleted),
-    Case("f06-functions-add-form", "services.ExternalServices.addable_functions (fids[] without placeholder)",
+    Case("f06-service-edit-form", "moodle.services.ExternalServices.read_form (shortname, flags, capabilities)", edit_form),
+    Case("f06-service-edit-form2", "moodle.services.ExternalServices.read_form (shortname, flags, capabilities)", edit_form),
+    Case("f06-service-add-form", "moodle.services.ExternalServices.edit_form(0)", add_form),
+    Case("f06-service-add-post", "moodle.services.ExternalServices.save (303 -> new id)", service_saved),
+    Case("f06-service-delete-post", "moodle.services.ExternalServices.delete (303)", service_deleted),
+    Case("f06-functions-add-form", "moodle.services.ExternalServices.addable_functions (fids[] without placeholder)",
          addable_functions),
-    Case("f06-functions-add-post-hop1", "services.ExternalServices.functions (delete links' fid)", service_functions),
-    Case("f06-functions-add-post", "services.ExternalServices.add_functions (303)", functions_added),
-    Case("f06-service-users-get", "services.ExternalServices.authorised_user_ids (removeselect[])", authorised_users),
-    Case("f06-service-users-add-teacher1", "services.ExternalServices.authorised_user_ids (removeselect[])",
+    Case("f06-functions-add-post-hop1", "moodle.services.ExternalServices.functions (delete links' fid)", service_functions),
+    Case("f06-functions-add-post", "moodle.services.ExternalServices.add_functions (303)", functions_added),
+    Case("f06-service-users-get", "moodle.services.ExternalServices.authorised_user_ids (removeselect[])", authorised_users),
+    Case("f06-service-users-add-teacher1", "moodle.services.ExternalServices.authorised_user_ids (removeselect[])",
          authorised_users),
-    Case("f11-userkey-service-users-get", "services.ExternalServices.authorised_user_ids (removeselect[])",
+    Case("f11-userkey-service-users-get", "moodle.services.ExternalServices.authorised_user_ids (removeselect[])",
          authorised_users),
-    Case("f11-userkey-service-users-add-admin", "services.ExternalServices.authorised_user_ids (removeselect[])",
+    Case("f11-userkey-service-users-add-admin", "moodle.services.ExternalServices.authorised_user_ids (removeselect[])",
          authorised_users),
-    Case("f18-service-users", "services.ExternalServices.authorised_user_ids (removeselect[])", authorised_users),
-    Case("f06-service-users-add-teacher1", "services.ExternalServices.change_users (200, user listed)", users_changed),
-    Case("f09-ajax-users-by-field", "users.Users.ids_for/usernames_for (client.ajax)", users_by_field),
-    Case("f23-ajax-users-by-field-cibot", "users.Users.ids_for/usernames_for (client.ajax)", users_by_field),
+    Case("f18-service-users", "moodle.services.ExternalServices.authorised_user_ids (removeselect[])", authorised_users),
+    Case("f06-service-users-add-teacher1", "moodle.services.ExternalServices.change_users (200, user listed)", users_changed),
 ]

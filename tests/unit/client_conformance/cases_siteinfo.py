@@ -1,4 +1,5 @@
-"""moodle_site_info (module_utils/siteinfo.py) on every page it reads, from the real 4.5.6 and 5.1.3 recordings:
+"""moodle_site_info (module_utils/site/export.py and findings.py; the token report through moodle/tokens.py) on
+every page it reads, from the real 4.5.6 and 5.1.3 recordings:
 the token report with its other columns, auth plugin settings pages (and the page auth_apilogin does not have),
 the auth order read into auth_plugins entries, roles, users and services read into description entries, the
 switches and protocols. Expected values come from index.json facts and the raw text, never from the parsers."""
@@ -14,15 +15,17 @@ from client_conformance.core import (
     raw_input_value,
     recorded,
 )
-from client_conformance.cases_settings import raw_setting_values, raw_settings_form
+from client_conformance.cases_admin_settings import raw_setting_values, raw_settings_form
 
-from ansible_collections.moodleops.auth.plugins.module_utils import siteinfo
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle import tokens
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import is_secret_setting
 from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
-from ansible_collections.moodleops.auth.plugins.module_utils.roles import RoleDefinition, is_capability
-from ansible_collections.moodleops.auth.plugins.module_utils.services import ExternalService, ExternalServices
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
-from ansible_collections.moodleops.auth.plugins.module_utils import useradmin as ua
-from ansible_collections.moodleops.auth.plugins.module_utils.webservice import HttpWebServices
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.roles import RoleDefinition, is_capability
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.services import ExternalService, ExternalServices
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.admin_settings import HttpSettings
+from ansible_collections.moodleops.auth.plugins.module_utils.site import export, findings
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle import users as ua
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.webservice import HttpWebServices
 
 
 def _date_oracle(text):
@@ -34,10 +37,10 @@ def _date_oracle(text):
 
 # ------------------------------------------------------------------------------------------------ token report
 def token_report(rec, version):
-    rows = siteinfo.TokenReport._rows(rec.page)
+    rows = tokens.parse_token_rows(rec.page)
     ids = [int(value) for value in re.findall(r'tokens\.php\?[^"]*tokenid=(\d+)', rec.text.replace("&amp;", "&"))]
     assert [row.id for row in rows] == list(dict.fromkeys(ids))
-    assert all(isinstance(row, siteinfo.ReportToken) for row in rows)
+    assert all(isinstance(row, tokens.TokenRow) for row in rows)
     expected = (rec.facts.get("report_rows") or [])[1:]
     if expected:
         header = rec.facts["report_rows"][0]
@@ -60,10 +63,10 @@ def token_report(rec, version):
 def token_report_site(rec, version):
     """SiteReader.read_tokens on the report: owners through core_user_get_users_by_field, services by name cell,
     nothing in the token store -> every token in not_exported and no description entry, no value anywhere."""
-    rows = siteinfo.TokenReport._rows(rec.page)
+    rows = tokens.parse_token_rows(rec.page)
     ajax = recorded(version, "f09-ajax-users-by-field")
     client = client_on(version, rec, ajax)
-    reader = siteinfo.SiteReader(client, None, Redactor(), token_store="/nonexistent/tokens.json")
+    reader = export.SiteReader(client, None, Redactor(), token_store="/nonexistent/tokens.json")
     services = [{"id": 3, "name": "CI bootstrap", "shortname": "ci_bootstrap"},
                 {"id": 1, "name": "Moodle mobile web service", "shortname": "moodle_mobile_app"}]
     if len(set(row.user_id for row in rows)) > 1 or not rows:
@@ -79,21 +82,21 @@ def token_report_site(rec, version):
 def report_date(rec, version):
     """parse_report_date on every 'Valid until' cell of the report (and 'Never'/empty as no date)."""
     for cells in (rec.facts.get("report_rows") or [])[1:]:
-        assert siteinfo.parse_report_date(cells[5]) == _date_oracle(cells[5])
-        assert siteinfo.parse_report_date(cells[6]) == (None if cells[6] == "Never" else _date_oracle(cells[6]))
+        assert tokens.parse_report_date(cells[5]) == _date_oracle(cells[5])
+        assert tokens.parse_report_date(cells[6]) == (None if cells[6] == "Never" else _date_oracle(cells[6]))
 
 
 # ------------------------------------------------------------------------------------------- auth plugin settings
 def plugin_settings(name):
     def check(rec, version):
-        values, types = siteinfo.auth_plugin_settings(HttpSettings(client_on(version, rec)), name)
+        values, types = export.auth_plugin_settings(HttpSettings(client_on(version, rec)), name)
         prefix = "s_auth_%s_" % name
         raw = dict((field[len(prefix):], value) for field, value in raw_setting_values(raw_settings_form(rec.text)).items()
                    if field.startswith(prefix) and value is not None and "[" not in field)
         assert values == raw
         secret_inputs = set(re.findall(r'<input[^>]*type="password"[^>]*name="%s([a-z_0-9]+)"' % prefix, rec.text) +
                             re.findall(r'<input[^>]*name="%s([a-z_0-9]+)"[^>]*type="password"' % prefix, rec.text))
-        assert set(key for key in values if siteinfo.is_secret_setting(key, types.get(key))) >= secret_inputs
+        assert set(key for key in values if is_secret_setting(key, types.get(key))) >= secret_inputs
         if name == "userkey":
             assert values["iprestriction"] in ("0", "1")
             assert values["iprestriction"] == raw_setting_values(raw_settings_form(rec.text))["s_auth_userkey_iprestriction"]
@@ -104,7 +107,7 @@ def plugin_without_page(rec, version):
     """auth_apilogin: 'Section error!' (404) -> settings unknown (None), after confirming the account is an admin."""
     assert rec.status == 404 and "Section error" in rec.text
     client = client_on(version, rec, recorded(version, "f03-optionalsubsystems-get"))
-    assert siteinfo.auth_plugin_settings(HttpSettings(client), "apilogin") == (None, {})
+    assert export.auth_plugin_settings(HttpSettings(client), "apilogin") == (None, {})
 
 
 def auth_order(rec, version):
@@ -121,7 +124,7 @@ def auth_order(rec, version):
         elif name == "apilogin":
             answers.extend([recorded(version, "f10-apilogin-settings-get"), recorded(version, "f03-optionalsubsystems-get")])
     client = client_on(version, *answers)
-    reader = siteinfo.SiteReader(client, HttpSettings(client), Redactor(), auth_settings="none")
+    reader = export.SiteReader(client, HttpSettings(client), Redactor(), auth_settings="none")
     found = reader.read_auth_plugins()
     assert [entry["name"] for entry in found["description"]] == enabled + available
     assert [entry["state"] for entry in found["description"]] == ["enabled"] * len(enabled) + ["disabled"] * len(available)
@@ -138,7 +141,7 @@ def auth_order(rec, version):
 # ------------------------------------------------------------------------------------------- roles, users, services
 def role_entry(rec, version):
     definition = RoleDefinition(11, rec.page.form("rolesform"))
-    entry = siteinfo.role_entry(definition, ["ciuser"])
+    entry = export.role_entry(definition, ["ciuser"])
     pairs = rec.facts["page_form_fields"]
     permission = {"1": "allow", "-1": "prevent", "-1000": "prohibit"}
     expected = dict((name, permission[value]) for name, value in pairs if is_capability(name) and value in permission)
@@ -152,7 +155,7 @@ def user_entry(rec, version):
     user_id = int(rec.request_path.split("id=")[1].split("&")[0])
     user_form = ua.UserAdmin(client_on(version, rec)).form(user_id)
     pairs = rec.facts["page_form_fields"]
-    entry = siteinfo.user_entry("svcmanual", {"auth": "manual"}, user_form)
+    entry = export.user_entry("svcmanual", {"auth": "manual"}, user_form)
     for name in ("firstname", "lastname", "email", "idnumber", "auth"):
         assert entry[name] == form_field(pairs, name), name
     assert "password" not in entry and "newpassword" not in entry.get("profile", {})
@@ -167,13 +170,13 @@ def service_entry(rec, version):
     """A custom service's edit form read into a services[] entry (every setting moodle_external_service has)."""
     service_id = int(re.search(r"id=(\d+)", rec.request_path).group(1))
     service = ExternalService(service_id, raw_input_value(rec.text, "name"), True, False)
-    ExternalServices(client_on(version, rec))._read_form(service)
+    ExternalServices(client_on(version, rec)).read_form(service)
     read = {"id": service.id, "name": service.name, "shortname": service.shortname, "builtin": False,
             "enabled": service.settings["enabled"], "restricted_users": service.settings["restrictedusers"],
             "authorised_users": ["teacher1"], "required_capability": service.settings["requiredcapability"],
             "can_download_files": service.settings["downloadfiles"], "can_upload_files": service.settings["uploadfiles"],
             "functions": ["core_webservice_get_site_info"], "component": None}
-    entry = siteinfo.SiteReader.service_entry(read)
+    entry = export.SiteReader.service_entry(read)
     assert entry["shortname"] == raw_input_value(rec.text, "shortname")
     assert entry["name"] == raw_input_value(rec.text, "name")
     for option, field in (("enabled", "enabled"), ("restricted_users", "restrictedusers"),
@@ -206,7 +209,7 @@ def security_from_recorded(rec, version):
             "services": [], "tokens": [],
             "auth_plugins": {"enabled": ["userkey", "apilogin"], "settings": {
                 "userkey": {"iprestriction": raw["s_auth_userkey_iprestriction"]}}}}
-    checks = [finding["check"] for finding in siteinfo.security_findings(site)]
+    checks = [finding["check"] for finding in findings.security_findings(site)]
     assert ("userkey_iprestriction_off" in checks) == (raw["s_auth_userkey_iprestriction"] != "1")
     assert "apilogin_allowipaddr_unknown" in checks
 
@@ -216,30 +219,30 @@ TOKEN_REPORTS = ["f07-tokens-list-empty", "f07-tokens-list-after", "f07-tokens-l
 USERKEY_PAGES = ["f10-userkey-settings-get", "f10-userkey-settings-get-2", "f11-uk-settings-createuser-on-get",
                  "f11-uk-settings-iprestriction-on-get", "f11-uk-settings-iprestriction-off-get"]
 CASES = (
-    [Case(name, "siteinfo.TokenReport._rows (last access, creator, valid until as a date)", token_report)
+    [Case(name, "moodle.tokens.parse_token_rows (last access, creator, valid until as a date)", token_report)
      for name in TOKEN_REPORTS]
-    + [Case(name, "siteinfo.SiteReader.read_tokens (owners, services, not_exported)", token_report_site)
+    + [Case(name, "site.export.SiteReader.read_tokens (owners, services, not_exported)", token_report_site)
        for name in ("f07-tokens-list-after", "f22-tokens-report")]
-    + [Case("f22-tokens-report", "siteinfo.parse_report_date (Valid until, Last access)", report_date)]
-    + [Case(name, "siteinfo.auth_plugin_settings (authsettinguserkey)", plugin_settings("userkey"))
+    + [Case("f22-tokens-report", "moodle.tokens.parse_report_date (Valid until, Last access)", report_date)]
+    + [Case(name, "site.export.auth_plugin_settings (authsettinguserkey)", plugin_settings("userkey"))
        for name in USERKEY_PAGES]
-    + [Case("f20-cas-settings", "siteinfo.auth_plugin_settings (authsettingcas, bind_pw secret)", plugin_settings("cas"),
+    + [Case("f20-cas-settings", "site.export.auth_plugin_settings (authsettingcas, bind_pw secret)",
+            plugin_settings("cas"), versions=("4.5.6",)),
+       Case("f20-cas-settings-noldap", "site.export.auth_plugin_settings (authsettingcas)", plugin_settings("cas"),
             versions=("4.5.6",)),
-       Case("f20-cas-settings-noldap", "siteinfo.auth_plugin_settings (authsettingcas)", plugin_settings("cas"),
-            versions=("4.5.6",)),
-       Case("f10-apilogin-settings-get", "siteinfo.auth_plugin_settings (no page: settings unknown)",
+       Case("f10-apilogin-settings-get", "site.export.auth_plugin_settings (no page: settings unknown)",
             plugin_without_page)]
-    + [Case(name, "siteinfo.SiteReader.read_auth_plugins (order, states, userkey/apilogin settings)", auth_order)
+    + [Case(name, "site.export.SiteReader.read_auth_plugins (order, states, userkey/apilogin settings)", auth_order)
        for name in ("f10-manageauths-get", "f10-manageauths-get-after", "f10-manageauths-get-final",
                     "f19-manageauths-after-enable")]
-    + [Case(name, "siteinfo.role_entry (role form -> roles[] entry)", role_entry)
+    + [Case(name, "site.export.role_entry (role form -> roles[] entry)", role_entry)
        for name in ("f16-role-edit-form", "f16-role-add-show-advanced")]
-    + [Case(name, "siteinfo.user_entry (user form -> users[] entry)", user_entry)
+    + [Case(name, "site.export.user_entry (user form -> users[] entry)", user_entry)
        for name in ("f23-edit-svcmanual-form", "f23-edit-svcmanual-form-2")]
-    + [Case(name, "siteinfo.SiteReader.service_entry (service form -> services[] entry)", service_entry)
+    + [Case(name, "site.export.SiteReader.service_entry (service form -> services[] entry)", service_entry)
        for name in ("f06-service-edit-form", "f06-service-edit-form2")]
     + [Case(name, "webservice.HttpWebServices.switches (webservices section)", switches)
        for name in ("f03-optionalsubsystems-get", "f03-optionalsubsystems-get-after", "f05-optionalsubsystems-get-after-mobile")]
-    + [Case(name, "siteinfo.security_findings (userkey iprestriction, apilogin unknown)", security_from_recorded)
+    + [Case(name, "site.findings.security_findings (userkey iprestriction, apilogin unknown)", security_from_recorded)
        for name in USERKEY_PAGES]
 )

@@ -1,4 +1,5 @@
-"""Tokens: tokens.AdminTokens (report rows, create form, created value, delete) and tokens.token_from_login."""
+"""Tokens: moodle.tokens.parse_token_rows (report rows), AdminTokens (list, create form, created value, delete) and
+token_from_login."""
 
 import re
 
@@ -7,11 +8,16 @@ import pytest
 from client_conformance.core import Case, client_on, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
-from ansible_collections.moodleops.auth.plugins.module_utils.tokens import AdminTokens, token_from_login
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.tokens import (
+    AdminTokens,
+    parse_report_date,
+    parse_token_rows,
+    token_from_login,
+)
 
 
 def report(rec, version):
-    rows = AdminTokens._rows(rec.page)
+    rows = parse_token_rows(rec.page)
     ids = [int(value) for value in re.findall(r'tokens\.php\?[^"]*tokenid=(\d+)', rec.text.replace("&amp;", "&"))]
     assert [row.id for row in rows] == list(dict.fromkeys(ids))
     users = [int(value) for value in re.findall(r'<tr[^>]*>(?:(?!</tr>).)*?/user/profile\.php\?id=(\d+)', rec.text, re.S)]
@@ -24,6 +30,12 @@ def report(rec, version):
         assert [row.valid_until for row in rows] == [cells[5] or None for cells in expected]
         assert [sorted(row.missing_capabilities) for row in rows] == [
             sorted(re.findall(r"[a-z]+/[a-z_]+:[a-z_]+", cells[8])) for cells in expected]
+        assert [row.user_fullname for row in rows] == [cells[1] or None for cells in expected]
+        assert [row.email for row in rows] == [cells[2] or None for cells in expected]
+        assert [row.last_access is None for row in rows] == [
+            cells[6].lower() in ("", "never", "-") for cells in expected]
+        assert [row.creator for row in rows] == [cells[7] or None for cells in expected]
+        assert [row.valid_until_date for row in rows] == [parse_report_date(cells[5]) for cells in expected]
     if facts.get("table"):
         table = facts["table"]
         assert len(rows) == table["rows"]
@@ -97,7 +109,7 @@ TOKEN_PHP = ["f07-tokenphp-wsoff", "f07-tokenphp-wson-restoff-wrongpw", "f07-tok
              "f07-tokenphp-wrongpw", "f07-tokenphp-missing-service", "f07-tokenphp-unknown-service",
              "f07-tokenphp-teacher1-mobile-1", "f07-tokenphp-teacher1-ci", "f07-tokenphp-admin-mobile",
              "f07-tokenphp-admin-ci", "f07-tokenphp-get", "f14-maint-tokenphp"]
-REPORT = "tokens.AdminTokens._rows (token report rows, padding skipped)"
+REPORT = "moodle.tokens.parse_token_rows (token report rows, padding skipped)"
 CASES = [
     Case("f07-tokens-list-empty", REPORT, report),
     Case("f07-tokens-list-after", REPORT, report),
@@ -106,12 +118,13 @@ CASES = [
     Case("f22-tokens-report", REPORT, report),
     Case("f17-tokens-report-page1", REPORT, report),
     Case("f17-tokens-report-get-page-param", REPORT, report),
-    Case("f17-tokens-report-page1", "tokens.AdminTokens.list (?page=N while pages are full)", report_pages),
-    Case("f07-token-create-form", "tokens.AdminTokens.create (token form, validuntil)", create_form),
-    Case("f11-token-create-form", "tokens.AdminTokens.create (token form, validuntil)", create_form),
-    Case("f07-token-create-post", "tokens.AdminTokens.create (303, value in div#copytoclipboardtoken)", token_created),
-    Case("f07-token-create-admin-notallowed", "tokens.AdminTokens.create (not allowed -> AccessDeniedError)",
+    Case("f17-tokens-report-page1", "moodle.tokens.AdminTokens.list (?page=N while pages are full)", report_pages),
+    Case("f07-token-create-form", "moodle.tokens.AdminTokens.create (token form, validuntil)", create_form),
+    Case("f11-token-create-form", "moodle.tokens.AdminTokens.create (token form, validuntil)", create_form),
+    Case("f07-token-create-post", "moodle.tokens.AdminTokens.create (303, value in div#copytoclipboardtoken)",
+         token_created),
+    Case("f07-token-create-admin-notallowed", "moodle.tokens.AdminTokens.create (not allowed -> AccessDeniedError)",
          token_refused),
-    Case("f02-teacher1-tokens", "tokens.AdminTokens._page (Access denied -> AccessDeniedError)", tokens_denied),
-    Case("f07-token-delete-post", "tokens.AdminTokens.delete (confirm page + 303)", token_deleted),
-] + [Case(name, "tokens.token_from_login (login/token.php JSON)", token_php) for name in TOKEN_PHP]
+    Case("f02-teacher1-tokens", "moodle.tokens.AdminTokens.list (Access denied -> AccessDeniedError)", tokens_denied),
+    Case("f07-token-delete-post", "moodle.tokens.AdminTokens.delete (confirm page + 303)", token_deleted),
+] + [Case(name, "moodle.tokens.token_from_login (login/token.php JSON)", token_php) for name in TOKEN_PHP]

@@ -1,15 +1,18 @@
-"""User administration (flow f23): useradmin.UserAdmin (find, form, save, set_suspended, delete, password_policy)
-and useradmin.field_errors / policy_violations, on every f23 page moodle_user reads. Expected values come from
-index.json (page_form_fields, form_dependencies, form_fields, field_errors, password_policy_fields,
-json_user_keys) and the raw text, never from the parser."""
+"""User administration (flow f23): moodle.users.UserAdmin (find, form, save, set_suspended, delete, password_policy),
+moodle.users.field_errors and moodle.password_policy.policy_violations, on every f23 page moodle_user reads.
+Expected values come from index.json (page_form_fields, form_dependencies, form_fields, field_errors,
+password_policy_fields, json_user_keys) and the raw text, never from the parser."""
+
+import json
 
 import pytest
 
 from client_conformance.core import Case, client_on, recorded
 
 from ansible_collections.moodleops.auth.plugins.module_utils import errors
-from ansible_collections.moodleops.auth.plugins.module_utils import useradmin as ua
-from ansible_collections.moodleops.auth.plugins.module_utils.settings import HttpSettings
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle import users as ua
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.admin_settings import HttpSettings
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle.password_policy import POLICY_KEYS, policy_violations
 
 RECORDED_PASSWORDS = ("Svc#Manual123", "Bad#Email123", "Admin#12345")
 VOLATILE = ("sesskey", "imagefile", "description_editor[itemid]")
@@ -98,11 +101,11 @@ def password_policy(rec, version):
     expected = {}
     for name, value in fields:
         key = name[len("s__"):]
-        if key in ua.POLICY_KEYS:
+        if key in POLICY_KEYS:
             expected[key] = value  # the checkbox's 1 follows its hidden 0 when checked
     assert policy == expected
     weak = recorded(version, "f23-create-weak-password-post").facts["field_errors"][0][1]
-    assert " ".join(ua.policy_violations("abc", policy)) == weak
+    assert " ".join(policy_violations("abc", policy)) == weak
 
 
 def users_by_field(rec, version):
@@ -111,9 +114,26 @@ def users_by_field(rec, version):
     assert user["id"] == rec.json()[0]["data"][0]["id"] and user["auth"] == "webservice"
 
 
-FORM = "useradmin.UserAdmin.form (user/editadvanced.php)"
-SAVE = "useradmin.UserAdmin.save (what a browser submits)"
-ERRORS = "useradmin.field_errors / UserAdmin.save (form errors, password never echoed)"
+FORM = "moodle.users.UserAdmin.form (user/editadvanced.php)"
+SAVE = "moodle.users.UserAdmin.save (what a browser submits)"
+ERRORS = "moodle.users.field_errors / UserAdmin.save (form errors, password never echoed)"
+# -- users by field (AJAX) ---------------------------------------------------------------------------------------
+def users_lookup(rec, version):
+    request = rec.facts.get("ajax_request") or rec.request_body.decode()
+    users = ua.Users(client_on(version, rec))
+    answer = rec.json()[0]["data"]
+    usernames = [user["username"] for user in answer]
+    assert usernames, "the recording found users"
+    args = json.loads(request if isinstance(request, str) else json.dumps(request))
+    args = args[0]["args"] if isinstance(args, list) else args
+    if args.get("field") == "username":
+        found = users.ids_for(usernames)
+        assert found == dict((user["username"], int(user["id"])) for user in answer)
+    else:
+        found = users.usernames_for([int(value) for value in args["values"]])
+        assert set(found.values()) >= set(usernames)
+
+
 CASES = [
     Case("f23-newuser-form", FORM, user_form),
     Case("f23-newuser-form-cibot", FORM, user_form),
@@ -135,9 +155,11 @@ CASES = [
     Case("f23-create-dup-username-post", ERRORS, rejected("f23-newuser-form-dup", "Svc#Manual123")),
     Case("f23-create-weak-password-post", ERRORS, rejected("f23-newuser-form-weakpw", "abc")),
     Case("f23-create-invalid-email-post", ERRORS, rejected("f23-newuser-form-bademail", "Bad#Email123")),
-    Case("f23-suspend-svcmanual", "useradmin.UserAdmin.set_suspended", suspend_action("suspend")),
-    Case("f23-unsuspend-svcmanual", "useradmin.UserAdmin.set_suspended", suspend_action("unsuspend")),
-    Case("f23-delete-svcmanual-confirm", "useradmin.UserAdmin.delete (confirm page, POST)", delete_confirm),
-    Case("f23-sitepolicies-get", "useradmin.UserAdmin.password_policy (sitepolicies)", password_policy),
-    Case("f23-ajax-users-by-field-cibot", "useradmin.UserAdmin.find (core_user_get_users_by_field)", users_by_field),
+    Case("f23-suspend-svcmanual", "moodle.users.UserAdmin.set_suspended", suspend_action("suspend")),
+    Case("f23-unsuspend-svcmanual", "moodle.users.UserAdmin.set_suspended", suspend_action("unsuspend")),
+    Case("f23-delete-svcmanual-confirm", "moodle.users.UserAdmin.delete (confirm page, POST)", delete_confirm),
+    Case("f23-sitepolicies-get", "moodle.users.UserAdmin.password_policy (sitepolicies)", password_policy),
+    Case("f23-ajax-users-by-field-cibot", "moodle.users.UserAdmin.find (core_user_get_users_by_field)", users_by_field),
+    Case("f09-ajax-users-by-field", "moodle.users.Users.ids_for/usernames_for (client.ajax)", users_lookup),
+    Case("f23-ajax-users-by-field-cibot", "moodle.users.Users.ids_for/usernames_for (client.ajax)", users_lookup),
 ]

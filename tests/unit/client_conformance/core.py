@@ -174,16 +174,17 @@ class StubTransport:
 
 
 def client_on(version, *answers, **options):
-    """A real MoodleClient (logged in as admin, id 2) whose requests are answered by ``answers``
-    (Recorded objects, in order). Its page()/get()/post()/rest()/ajax() are the client's own code."""
+    """A real MoodleClient (logged in as admin, id 2, unless ``logged_in=False``) whose requests are answered by
+    ``answers`` (Recorded objects, in order). Its page()/get()/post()/rest()/ajax() are the client's own code."""
     from ansible_collections.moodleops.auth.plugins.module_utils.auth import SessionInfo
     from ansible_collections.moodleops.auth.plugins.module_utils.client import MoodleClient
     from ansible_collections.moodleops.auth.plugins.module_utils.redact import Redactor
+    logged_in = options.pop("logged_in", True)
     settings = {"url": RECORDED_ROOTS[version], "username": "admin", "password": "Admin#12345", "retries": 0}
     settings.update(options)
     client = MoodleClient(settings, Redactor())
     client.transport = StubTransport(version, answers)
-    if client.auth.has_session:
+    if client.auth.has_session and logged_in:
         client._session = SessionInfo(2, "recorded00", None)
     return client
 

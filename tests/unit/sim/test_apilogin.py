@@ -10,7 +10,7 @@ from module_harness import run_module
 from tests.moodle_sim import Simulator
 from tests.moodle_sim.pages.apilogin import sign
 
-from ansible_collections.moodleops.auth.plugins.module_utils import apilogin
+from ansible_collections.moodleops.auth.plugins.module_utils.resources import apilogin
 
 KEY = "lab-apilogin-secret-0123456789"
 URL = "/auth/apilogin/services.php"

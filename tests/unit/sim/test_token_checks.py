@@ -12,7 +12,8 @@ from simhelpers import login
 from tests.module_harness import run_module
 from tests.moodle_sim import Simulator
 
-from ansible_collections.moodleops.auth.plugins.module_utils import site_apply, tokens
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.webservice import SECTION as WEBSERVICES
+from ansible_collections.moodleops.auth.plugins.module_utils.moodle import tokens
 
 ADMIN = {"username": "admin", "password": "Admin#12345"}
 REST = "/webservice/rest/server.php"
@@ -245,9 +246,9 @@ def test_address_allowed_reads_moodles_forms(restriction, expected):
 
 
 def test_label_of_web_services():
-    assert site_apply.label_of("webservices", {"state": "present", "protocols": ["rest", "soap"]}) == "enabled (rest, soap)"
-    assert site_apply.label_of("webservices", {"state": "present"}) == "enabled"
-    assert site_apply.label_of("webservices", {"state": "absent", "protocols": ["rest"]}) == "disabled"
+    assert WEBSERVICES.label({"state": "present", "protocols": ["rest", "soap"]}) == "enabled (rest, soap)"
+    assert WEBSERVICES.label({"state": "present"}) == "enabled"
+    assert WEBSERVICES.label({"state": "absent", "protocols": ["rest"]}) == "disabled"
 
 
 def test_a_kept_token_whose_ip_restriction_differs_from_the_task_is_said_with_the_fix(site, tmp_path):
