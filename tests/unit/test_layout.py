@@ -114,3 +114,12 @@ def test_each_role_applies_the_sections_the_registry_gives_it(role):
     option = specs["argument_specs"]["main"]["options"]["%s_sections" % role]
     assert option["default"] == sections_of_role(role)
     assert option["choices"] == sections_of_role(role)
+
+
+def test_the_shared_role_task_file_knows_every_section_and_each_role_its_own():
+    shared = yaml.safe_load(open(os.path.join(REPO_ROOT, "roles", "site", "vars", "main.yml")))
+    assert shared["site__known_sections"] == list(SECTION_NAMES)
+    for role in ("webservices", "sso"):
+        tasks = yaml.safe_load(open(os.path.join(REPO_ROOT, "roles", role, "tasks", "main.yml")))
+        includes = [task for task in tasks if "ansible.builtin.include_role" in task]
+        assert [task["vars"]["site__apply_sections"] for task in includes] == [sections_of_role(role)], role
