@@ -8,7 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-def _scalar(value):
+def php_scalar(value):
+    """What a form field holds for a Python scalar, as PHP reads it back: booleans as '1'/'0', None as ''."""
     if value is True:
         return "1"
     if value is False:
@@ -26,7 +27,7 @@ def flatten_params(params, prefix=None):
     elif isinstance(params, (list, tuple)):
         items = enumerate(params)
     else:
-        return [(prefix, _scalar(params))]
+        return [(prefix, php_scalar(params))]
     for key, value in items:
         name = str(key) if prefix is None else "%s[%s]" % (prefix, key)
         if isinstance(value, (dict, list, tuple)):
@@ -34,5 +35,5 @@ def flatten_params(params, prefix=None):
                 continue
             pairs.extend(flatten_params(value, name))
         else:
-            pairs.append((name, _scalar(value)))
+            pairs.append((name, php_scalar(value)))
     return pairs

@@ -123,3 +123,13 @@ def test_the_shared_role_task_file_knows_every_section_and_each_role_its_own():
         tasks = yaml.safe_load(open(os.path.join(REPO_ROOT, "roles", role, "tasks", "main.yml")))
         includes = [task for task in tasks if "ansible.builtin.include_role" in task]
         assert [task["vars"]["site__apply_sections"] for task in includes] == [sections_of_role(role)], role
+
+
+def test_section_lists_written_from_the_registry_are_current():
+    """tools/section_lists.py writes the registry's lists into moodle_site's docs and the roles: run it after adding
+    a section."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, os.path.join(REPO_ROOT, "tools", "section_lists.py"), "--check"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    assert done.returncode == 0, done.stdout

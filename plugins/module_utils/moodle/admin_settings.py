@@ -24,6 +24,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     SettingsSaveError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.php_params import php_scalar
 
 SETTINGS_PATH = "admin/settings.php"
 # Sections every site has: a "Section error!" there means the account is not a site administrator.
@@ -45,14 +46,8 @@ def field_name(key):
 
 
 def moodle_value(value):
-    """How Moodle stores a value: booleans as '1'/'0', numbers as text."""
-    if value is True:
-        return "1"
-    if value is False:
-        return "0"
-    if value is None:
-        return None
-    return str(value)
+    """How Moodle stores a value: booleans as '1'/'0', numbers as text (None: no value)."""
+    return None if value is None else php_scalar(value)
 
 
 class HttpSettings:

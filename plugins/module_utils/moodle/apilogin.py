@@ -29,7 +29,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PluginNotInstalledError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.http_transport import HttpTransport
-from ansible_collections.moodleops.auth.plugins.module_utils.php_params import flatten_params
+from ansible_collections.moodleops.auth.plugins.module_utils.php_params import flatten_params, php_scalar
 
 SERVICES_PATH = "auth/apilogin/services.php"
 MATCH_FIELDS = ("id", "username", "email", "idnumber")      # the plugin's $idfields
@@ -45,13 +45,7 @@ def php_string(value):
     """What PHP's string conversion makes of a POSTed value inside the signature."""
     if isinstance(value, (dict, list, tuple)):
         return "Array"
-    if value is True:
-        return "1"
-    if value is False:
-        return "0"
-    if value is None:
-        return ""
-    return str(value)
+    return php_scalar(value)
 
 
 def top_level(pairs):
