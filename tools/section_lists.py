@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the site description's section lists from the section registry (plugins/module_utils/site/registry.py)
 into the files that must hold them as plain text: moodle_site's DOCUMENTATION (``sections`` choices and default),
 each role's defaults and argument_specs (``<role>_sections``) and task file (``site__apply_sections``), and the
@@ -50,6 +49,13 @@ def targets(sections):
     return files
 
 
+def apply_rules(text, rules):
+    """``text`` with every (pattern, names) rule applied."""
+    for pattern, names in rules:
+        text = rewrite(text, pattern, names)
+    return text
+
+
 def moodle_site_sections_block(text, replace):
     """moodle_site.py: only its ``sections`` option holds section lists."""
     start = text.index("  sections:\n")
@@ -58,7 +64,7 @@ def moodle_site_sections_block(text, replace):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a file is not current")
     args = parser.parse_args(argv)
     sections = registry()
@@ -68,12 +74,8 @@ def main(argv=None):
         with open(full) as handle:
             text = handle.read()
 
-        def replace(part, rules=rules):
-            for pattern, names in rules:
-                part = rewrite(part, pattern, names)
-            return part
-
-        new = moodle_site_sections_block(text, replace) if path.endswith("moodle_site.py") else replace(text)
+        new = (moodle_site_sections_block(text, lambda part, rules=tuple(rules): apply_rules(part, rules))
+               if path.endswith("moodle_site.py") else apply_rules(text, rules))
         if new != text:
             stale.append(path)
             if not args.check:

@@ -20,12 +20,14 @@ from ansible_collections.moodleops.auth.plugins.plugin_utils.site_validate impor
 
 
 class ActionModule(ActionBase):
+    """moodle_site_validate: checks a site description on the controller."""
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("site", "semantic"))
     _requires_connection = False
     _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
+        """Validate the ``site`` argument: valid, problems and sections; failed when not valid."""
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         result["changed"] = False

@@ -111,6 +111,7 @@ def wrong_url_error(client, response):
 
 
 class SessionInfo:
+    """What a login yields: the user's id, the sesskey and (when seen) the site's release."""
     def __init__(self, user_id, sesskey, release=None):
         self.user_id = user_id
         self.sesskey = sesskey
@@ -128,6 +129,7 @@ class AuthMethod:
 
     @property
     def token(self):
+        """The web service token of the options, or None."""
         return self.options.get("token")
 
     def validate(self):
@@ -141,9 +143,11 @@ class AuthMethod:
 
 
 class TokenAuth(AuthMethod):
+    """Web service calls with the token of the options; no browser session."""
     name = "token"
 
     def validate(self):
+        """Raise InvalidInputError when no token is given."""
         if not self.options.get("token"):
             raise InvalidInputError("auth_method is token but no token was given.",
                                     hint="Set token (or the MOODLE_TOKEN environment variable).")
@@ -156,6 +160,7 @@ class PasswordAuth(AuthMethod):
     has_session = True
 
     def validate(self):
+        """Raise InvalidInputError when username or password is missing."""
         missing = [name for name in ("username", "password") if not self.options.get(name)]
         if missing:
             raise InvalidInputError(
@@ -163,6 +168,7 @@ class PasswordAuth(AuthMethod):
                 hint="Set them as options or through MOODLE_USERNAME / MOODLE_PASSWORD.")
 
     def login(self, client):
+        """Log in through Moodle's login form (with its logintoken); return SessionInfo."""
         page = self.login_page(client)
         form = page.form("login")
         if form is None or form.control("logintoken") is None:
@@ -177,6 +183,7 @@ class PasswordAuth(AuthMethod):
         return self.finish_login(client, response)
 
     def login_page(self, client):
+        """Moodle's own login page, parsed (SSO or alternate login bypassed), checked to be this wwwroot's."""
         response = client.transport.request("GET", LOGIN_PATH)
         if response.is_redirect:
             target = urlsplit(response.location)
@@ -210,6 +217,7 @@ class PasswordAuth(AuthMethod):
         return page
 
     def finish_login(self, client, response):
+        """Follow the login's redirects to a logged-in session (else LoginFailedError); return SessionInfo."""
         hops = 0
         while response.is_redirect and hops < 6:
             client.transport.check_redirect_target(response)
@@ -258,6 +266,7 @@ class CasAuth(PasswordAuth):
     MAX_HOPS = 12
 
     def validate(self):
+        """Raise InvalidInputError when username or password is missing or cas_url is not http(s)."""
         PasswordAuth.validate(self)
         cas_url = self.options.get("cas_url")
         if cas_url and urlsplit(cas_url).scheme not in ("http", "https"):
@@ -265,6 +274,7 @@ class CasAuth(PasswordAuth):
                                     hint="Give the CAS server's base URL, e.g. https://cas.example.edu/cas/.")
 
     def login(self, client):
+        """Sign in through CAS as the class describes; return SessionInfo."""
         transport = client.transport
         url = client.base_url + "/" + CAS_ENTRY
         response = transport.request("GET", url)
@@ -374,6 +384,7 @@ class CasAuth(PasswordAuth):
         return page.error_messages or page.alerts
 
     def finish_cas_login(self, client, response, on_cas):
+        """SessionInfo from the Moodle page the CAS sign-in ended on, or LoginFailedError saying why."""
         page = Page(response.text)
         if response.status == 200 and page.user_id > 0:
             if normalise_base_url(page.wwwroot or client.base_url).lower() != client.base_url.lower():

@@ -45,6 +45,7 @@ _INVALID_SESSKEY_PAGE = re.compile(r"/en/error/[a-z_]+/invalidsesskey\b")
 
 
 class MoodleClient:
+    """Requests to one Moodle site: the login session (cached when asked), pages, forms, REST and AJAX."""
     def __init__(self, options, redactor, state=None):
         self.options = options
         self.state = state          # module_utils.state_dir.StateDir: where the session cache lives
@@ -70,14 +71,17 @@ class MoodleClient:
 
     @property
     def base_url(self):
+        """The site's URL (the transport's, without trailing slash)."""
         return self.transport.base_url
 
     # -- session -------------------------------------------------------------------------------------------
     @property
     def has_session(self):
+        """Whether a session is open (never logs in)."""
         return self._session is not None
 
     def session(self):
+        """The logged-in session (SessionInfo): from the session cache, or a new login; opened once."""
         if self._session is None:
             self.auth.validate()
             if self.caches_session and self._cache is None:
@@ -147,6 +151,7 @@ class MoodleClient:
 
     @property
     def sesskey(self):
+        """The sesskey of the session (logs in if needed)."""
         return self.session().sesskey
 
     @property
@@ -164,6 +169,7 @@ class MoodleClient:
 
     @property
     def branch(self):
+        """The site's branch, e.g. (4, 5), or None when the release is unknown."""
         return release_branch(self.release)
 
     def _note_page(self, page):
@@ -197,6 +203,7 @@ class MoodleClient:
                  "or the session timed out.")
 
     def follow(self, response, limit=6):
+        """Follow up to ``limit`` redirects (each checked to stay in the site), stopping at one to the login page."""
         hops = 0
         while response.is_redirect and hops < limit:
             self.transport.check_redirect_target(response)
@@ -211,6 +218,7 @@ class MoodleClient:
         return urlsplit(location or "").path.endswith("/" + LOGIN_PATH)
 
     def is_login_page(self, response):
+        """Whether ``response`` redirects to the login page."""
         return response.is_redirect and self._points_to_login(response.location)
 
     def page(self, path, params=None, write=False):
@@ -288,6 +296,7 @@ class MoodleClient:
             _INVALID_SESSKEY_PAGE.search(response.text) is not None
 
     def logout(self):
+        """Log the session out (if one is open) and forget it."""
         if self._session is None:
             return
         try:
@@ -377,6 +386,7 @@ class MoodleClient:
 
 
 def page_key(path, params):
+    """The key of a page read: its path and its parameters, sorted, as strings."""
     items = params.items() if isinstance(params, dict) else (params or ())
     return path, tuple(sorted((str(name), str(value)) for name, value in items))
 

@@ -72,6 +72,7 @@ class Plan:
 
     @property
     def changed(self):
+        """Whether the run changes something (there are change lines)."""
         return bool(self.lines)
 
     def effect(self, line):
@@ -141,6 +142,7 @@ class Resource:
         return found
 
     def not_applied(self, plan, wrong, found):
+        """The WriteNotAppliedError message when reading back shows the keys ``wrong`` differ."""
         return "Moodle answered normally, but reading back shows different %s." % ", ".join(wrong)
 
     def result(self, plan):
@@ -161,6 +163,7 @@ def site_of(moodle):
 
 @contextlib.contextmanager
 def no_lock():
+    """A context manager holding no lock (yields None)."""
     yield None
 
 
@@ -193,6 +196,7 @@ def converge(moodle, resource):
 
 
 def writes_of(moodle):
+    """How many writes the run's client has sent so far (0 without a client)."""
     client = moodle.open_client
     return client.transport.write_count if client is not None else 0
 
@@ -219,6 +223,7 @@ def converge_plan(moodle, resource):
 
 
 def result_of(moodle, resource, plan):
+    """The run's result dict: the resource's keys, changed, changes and (with --diff) diff, secrets masked."""
     result = resource.result(plan)
     # Secrets the run knows stay out of changes and diff, including the ones the module returns on purpose.
     known = Redactor(moodle.redact.secrets, patterns=False)

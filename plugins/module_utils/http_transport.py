@@ -49,6 +49,7 @@ _HTTP_TO_HTTPS_PORT = b"the plain http request was sent to https port"
 
 
 def normalise_base_url(url):
+    """``url`` without surrounding spaces and trailing slashes ('' for None)."""
     url = (url or "").strip()
     while url.endswith("/"):
         url = url[:-1]
@@ -68,21 +69,26 @@ class Response:
 
     @property
     def text(self):
+        """The body decoded as UTF-8 (invalid bytes replaced)."""
         return self.body.decode("utf-8", "replace")
 
     @property
     def location(self):
+        """The Location header, or None."""
         return self.headers.get("Location")
 
     @property
     def is_redirect(self):
+        """Whether the answer is a redirect with a Location."""
         return self.status in (301, 302, 303, 307, 308) and bool(self.location)
 
     @property
     def content_type(self):
+        """The media type of Content-Type, lowercase, without parameters ('' when absent)."""
         return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
     def json(self):
+        """The body decoded as JSON (ValueError when it is not)."""
         import json
         return json.loads(self.text)
 
@@ -115,6 +121,7 @@ class HttpTransport:
                 pass
 
     def url_for(self, path):
+        """The absolute URL of ``path`` (relative to the site; full http(s) URLs kept as they are)."""
         if path.startswith("http://") or path.startswith("https://"):
             return path
         return self.base_url + "/" + path.lstrip("/")
@@ -270,6 +277,7 @@ class HttpTransport:
         raise WwwrootMismatchError(self.base_url, canonical_from_redirect(response.path, target))
 
     def close(self):
+        """Close the underlying requests session."""
         self.session.close()
 
 

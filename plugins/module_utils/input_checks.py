@@ -57,6 +57,7 @@ class Rule:
         return "the value" if self.secret else _shown(value)
 
     def problem(self, value):
+        """What is wrong with ``value`` under this rule (a phrase), or None; values that are not strings pass."""
         if not isinstance(value, str):
             return None
         if value == "" or (not value.strip() and not self.empty):
@@ -117,14 +118,17 @@ def site_of_page(parts):
 
 
 def identifier(max_length, pattern=None, allowed=None):
+    """A Rule for a name: at most ``max_length`` characters, matching ``pattern`` (said as ``allowed``) when given."""
     return Rule(max_length, pattern=pattern, allowed=allowed)
 
 
 def text(max_length, empty=False, lines=False):
+    """A Rule for free text of at most ``max_length`` characters (``empty``, ``lines``: see Rule)."""
     return Rule(max_length, empty=empty, lines=lines)
 
 
 def url(page_ok=True):
+    """A Rule for an http(s) URL; ``page_ok=False`` allows only a site's address (no page, query or fragment)."""
     return Rule(URL_MAX, url=True, page_ok=page_ok)
 
 

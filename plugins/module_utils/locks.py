@@ -39,6 +39,7 @@ def lock_path(url, kind, name, directory=None):
 
 
 def open_lock_file(path):
+    """Open the lock file at ``path`` (created 0600, directory 0700; a new one gets mtime 0)."""
     make_private_dir(os.path.dirname(path))     # race-free, 0700
     try:
         handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)

@@ -86,6 +86,7 @@ class MoodleModule:
 
     @property
     def check_mode(self):
+        """Whether the task runs in check mode."""
         return self.module.check_mode
 
     @property
@@ -104,6 +105,7 @@ class MoodleModule:
 
     @property
     def transport(self):
+        """The transport option: 'http' (the default) or 'cli'."""
         return self.params.get("transport") or "http"
 
     @property
@@ -116,6 +118,7 @@ class MoodleModule:
 
     @property
     def client(self):
+        """The run's MoodleClient, made on first use (needs the requests library and url)."""
         if self._client is None:
             from ansible_collections.moodleops.auth.plugins.module_utils import http_transport as http
             if http.requests is None:
@@ -137,6 +140,7 @@ class MoodleModule:
 
     @property
     def settings(self):
+        """The settings backend, made on first use: CliSettings (transport cli) or HttpSettings."""
         if self._settings is None:
             from ansible_collections.moodleops.auth.plugins.module_utils.moodle import admin_settings as settings
             if self.transport == "cli":
@@ -147,6 +151,7 @@ class MoodleModule:
         return self._settings
 
     def debug_info(self):
+        """The ``debug`` result keys: HTTP requests and writes of the run, and the transport."""
         transport = self._client.transport if self._client is not None else None
         return {"http_requests": transport.request_count if transport else 0,
                 "http_writes": transport.write_count if transport else 0,
@@ -254,11 +259,14 @@ class EntryContext:
 
     @property
     def transport(self):
+        """The entry's transport option: 'http' (the default) or 'cli'."""
         return self.params.get("transport") or "http"
 
     def reveal(self, secret):
+        """A secret the entry returns on purpose: passed to the site run's reveal."""
         self.site.reveal(secret)
 
     def warn(self, warning):
+        """A warning of the run, also kept for the entry's report line."""
         self.warnings.append(warning)
         self.site.warn(warning)

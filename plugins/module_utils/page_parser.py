@@ -100,6 +100,7 @@ class FormControl:
 
 
 class Form:
+    """One <form> of a page: its id, action, method (lowercase), attributes and named controls."""
     def __init__(self, attrs):
         self.id = attrs.get("id")
         self.action = attrs.get("action") or ""
@@ -108,19 +109,23 @@ class Form:
         self.controls = []
 
     def control(self, name):
+        """The first control named ``name``, or None."""
         for control in self.controls:
             if control.name == name:
                 return control
         return None
 
     def controls_named(self, name):
+        """Every control named ``name``, in page order."""
         return [control for control in self.controls if control.name == name]
 
     @property
     def field_names(self):
+        """The names of the form's controls, in page order."""
         return [control.name for control in self.controls]
 
     def hidden_values(self):
+        """{name: value} of the form's hidden inputs."""
         return dict((c.name, c.value or "") for c in self.controls if c.tag == "input" and c.type == "hidden")
 
     def current_values(self, include_disabled=False):
@@ -170,6 +175,7 @@ class Form:
 
 
 class Link:
+    """One <a> of a page: its href (never None), its text and its attributes."""
     def __init__(self, href, text, attrs):
         self.href = href or ""  # html.parser decodes character references in attribute values already
         self.text = text
@@ -213,6 +219,7 @@ class _PageParser(HTMLParser):
         self._capture.append([kind, self._depth, []])
 
     def handle_starttag(self, tag, attrs):
+        """Note forms, controls, links, table rows and cells, ids; start error, alert and dimmed texts."""
         attrs = dict((key, value if value is not None else "") for key, value in attrs)
         self._block_boundary(tag)
         if tag not in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
@@ -271,6 +278,7 @@ class _PageParser(HTMLParser):
             self._form.controls.append(control)
 
     def handle_startendtag(self, tag, attrs):
+        """A self-closing tag (<x/>): its start, and its end unless it is a void element."""
         self.handle_starttag(tag, attrs)
         if tag not in ("input", "br", "img", "meta", "link", "hr", "source", "wbr"):
             self.handle_endtag(tag)
@@ -281,6 +289,7 @@ class _PageParser(HTMLParser):
             self._cell.append(" ")
 
     def handle_endtag(self, tag):
+        """Close what the tag opened: table rows, forms, selects and options, textareas, links, captured texts."""
         self._block_boundary(tag)
         if tag == "table" and self._tables:
             self._tables.pop()
@@ -321,6 +330,7 @@ class _PageParser(HTMLParser):
         self._option = None
 
     def handle_data(self, data):
+        """Text: into the open option, textarea, link, table cell and captured texts."""
         if self._option is not None:
             self._option[1].append(data)
         if self._textarea is not None:
@@ -353,6 +363,7 @@ class Page:
         self.rows = parser.rows
 
     def form(self, form_id=None, action_contains=None):
+        """The first form with id ``form_id`` and an action containing ``action_contains`` (each if given), or None."""
         for form in self.forms:
             if form_id is not None and form.id != form_id:
                 continue
@@ -362,6 +373,7 @@ class Page:
         return None
 
     def form_with_field(self, name):
+        """The first form with a control named ``name``, or None."""
         for form in self.forms:
             if form.control(name) is not None:
                 return form
@@ -388,14 +400,17 @@ class Page:
 
     @property
     def is_moodle(self):
+        """Whether the page is Moodle's (its M.cfg has a wwwroot)."""
         return bool(self.mcfg.get("wwwroot"))
 
     @property
     def sesskey(self):
+        """The sesskey of M.cfg, or None."""
         return self.mcfg.get("sesskey")
 
     @property
     def user_id(self):
+        """The user id of M.cfg (0 when absent or not a number)."""
         try:
             return int(self.mcfg.get("userId") or 0)
         except (TypeError, ValueError):
@@ -403,6 +418,7 @@ class Page:
 
     @property
     def wwwroot(self):
+        """The site's wwwroot from M.cfg, or None."""
         return self.mcfg.get("wwwroot")
 
     @property
@@ -413,6 +429,7 @@ class Page:
 
     @property
     def title(self):
+        """The text of the page's <title> (entities decoded, spaces collapsed), or None."""
         match = _TITLE.search(self.html)
         return " ".join(unescape(match.group(1)).split()) if match else None
 
@@ -421,5 +438,6 @@ class Page:
         return [row for row in self.rows if row.table_id == table_id and any(row.cells)]
 
     def links_matching(self, pattern):
+        """The page's links whose href matches the regular expression ``pattern``."""
         regex = re.compile(pattern)
         return [link for link in self.links if regex.search(link.href)]

@@ -41,6 +41,7 @@ class Redactor:
             callback(secret)
 
     def add(self, secret):
+        """Remember a secret (values shorter than 4 characters are ignored) and tell the on_add callbacks."""
         if secret is None:
             return
         secret = str(secret)
@@ -52,6 +53,7 @@ class Redactor:
 
     @property
     def secrets(self):
+        """The secrets remembered so far (a frozenset)."""
         return frozenset(self._secrets)
 
     def __call__(self, text):

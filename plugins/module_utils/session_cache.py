@@ -74,11 +74,13 @@ class SessionCache:
             now - entry.get("created", 0) < MAX_AGE_SECONDS
 
     def save(self, cookies, sesskey, user_id, release=None, created=None):
+        """Write the entry: cookies, sesskey, user id, release, when created (default: now) and last used (now)."""
         now = self.now()
         self._write({"format": FORMAT, "cookies": cookies, "sesskey": sesskey, "user_id": user_id,
                      "release": release, "created": created or now, "last_used": now})
 
     def drop(self):
+        """Remove the entry's file (missing is fine)."""
         try:
             os.unlink(self.path)
         except OSError:

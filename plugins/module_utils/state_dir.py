@@ -105,6 +105,7 @@ class StateDir:
 
     @property
     def root(self):
+        """The state directory asked for (not created)."""
         return configured_state_dir(self.option)
 
     def path(self, kind):

@@ -27,16 +27,19 @@ def default_path():
 
 
 def store_key(url, user, service, name=None):
+    """The key of one token in the store: site URL (no trailing slash), user, service and name."""
     return "%s|%s|%s|%s" % (url.rstrip("/"), user, service, name or "")
 
 
 class TokenStore:
+    """The token store file at ``path`` (default: tokens.json in the state directory)."""
     def __init__(self, path):
         self.path = os.path.expanduser(path or default_path())
         self._entries = None
 
     @property
     def entries(self):
+        """{key: entry} of the store, read from the file on first use."""
         if self._entries is None:
             self._entries = self._load()
         return self._entries
@@ -52,15 +55,19 @@ class TokenStore:
                                     hint="Fix or remove the file (it holds JSON written by moodle_token).")
 
     def get(self, key):
+        """The entry stored under ``key``, or None."""
         return self.entries.get(key)
 
     def values(self):
+        """Every token value in the store (entries without one skipped)."""
         return [entry.get("token") for entry in self.entries.values() if entry.get("token")]
 
     def put(self, key, entry):
+        """Store ``entry`` under ``key`` (under the store's lock)."""
         self._update(key, entry)
 
     def drop(self, key):
+        """Remove ``key`` from the store (under the store's lock)."""
         self._update(key, None)
 
     def _update(self, key, entry):

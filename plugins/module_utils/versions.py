@@ -21,6 +21,7 @@ def release_branch(release):
 
 
 def is_tested(release):
+    """Whether the release belongs to a branch the collection is tested against."""
     return release_branch(release) in TESTED_BRANCHES
 
 

@@ -41,6 +41,7 @@ _MAX_SHOWN = 80
 
 
 class MissingDependencyError(Exception):
+    """A package validation needs (jsonschema) is missing on the controller."""
     pass
 
 

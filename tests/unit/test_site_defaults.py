@@ -155,7 +155,7 @@ def test_auth_plugins_left_out_and_kept(version, export_defaults):
     assert enabled == ["email", "userkey", "apilogin"] and available
     settings = RecordedSettings({"authsettinguserkey": recorded(version, "f10-userkey-settings-get-2")})
     reader = site_export.SiteReader(client_on(version, rec), settings, Redactor(), auth_settings="enabled",
-                                 export_defaults=export_defaults)
+                                    export_defaults=export_defaults)
     found = reader.read_auth_plugins()
     names = [entry["name"] for entry in found["description"]]
     userkey = [entry for entry in found["description"] if entry["name"] == "userkey"][0]
@@ -188,7 +188,7 @@ def test_disabled_plugin_with_a_setting_away_from_its_default_is_kept():
     cas._page = None
     settings = RecordedSettings({"authsettingcas": cas})
     reader = site_export.SiteReader(client_on("4.5.6", manageauths), settings, Redactor(), auth_settings="all",
-                                 export_defaults=False)
+                                    export_defaults=False)
     found = reader.read_auth_plugins()
     entries = dict((entry["name"], entry) for entry in found["description"])
     assert entries["cas"]["state"] == "disabled" and list(entries["cas"]["settings"].values()) == ["onlogin"]

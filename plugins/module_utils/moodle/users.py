@@ -256,6 +256,7 @@ class _FieldErrors(HTMLParser):
         self._chunks = []
 
     def handle_starttag(self, tag, attrs):
+        """Start collecting at a field's error div; inside one, block tags break lines."""
         if self._field is not None:
             if tag in ("div", "p", "br", "li"):
                 self._chunks.append("\n")
@@ -270,6 +271,7 @@ class _FieldErrors(HTMLParser):
             self._chunks = []
 
     def handle_endtag(self, tag):
+        """At the end of a field's error div, keep (field, text) when it has text."""
         if self._field is None or tag in ("br", "input", "img"):
             return
         self._depth -= 1
@@ -283,6 +285,7 @@ class _FieldErrors(HTMLParser):
             self._field = None
 
     def handle_data(self, data):
+        """Text inside a field's error div."""
         if self._field is not None:
             self._chunks.append(data)
 

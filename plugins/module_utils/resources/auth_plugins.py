@@ -72,11 +72,13 @@ class AuthPluginResource(Resource):
         return "%s/%s" % (self.component, setting)
 
     def lock_name(self):
+        """One lock for every auth plugin: ("auth_plugins", "order")."""
         # One lock for every auth plugin: enabling or moving any of them rewrites the one auth order setting.
         return "auth_plugins", "order"
 
     # -- reading -------------------------------------------------------------------------------------------------
     def read(self):
+        """The auth order and the settings asked for, both checked; disabling a missing plugin only warns."""
         order = self.plugins.read()
         if self.params["state"] == "disabled" and not self.wanted and not self.is_installed(order):
             # Nothing to disable: a plugin that is not installed (auth_cas on Moodle 5.x) is never enabled.
@@ -171,6 +173,7 @@ class AuthPluginResource(Resource):
 
     # -- desired ---------------------------------------------------------------------------------------------------
     def desired(self, before):
+        """The order with the plugin out (disabled) or in it, at position or appended (enabled); the settings."""
         order = before["order"]
         if self.name in ALWAYS_ENABLED:
             return {"order": list(order), "settings": dict(before["settings"], **self.setting_changes(before))}
@@ -194,12 +197,14 @@ class AuthPluginResource(Resource):
         return dict((name, value) for name, value in self.wanted.items() if before["settings"][name] != value)
 
     def check(self, before, after):
+        """Warn about setting changes with side effects (SIDE_EFFECTS); raises nothing."""
         changes = self.setting_changes(before)
         for (plugin, name, value), warning in SIDE_EFFECTS.items():
             if plugin == self.name and changes.get(name) == value:
                 self.moodle.warn(warning)
 
     def describe(self, before, after):
+        """Enabled/disabled or the new auth order, then one line per changed setting (secrets masked)."""
         changes = []
         old_order, new_order = before["order"], after["order"]
         was, will = self.name in old_order, self.name in new_order
@@ -216,6 +221,7 @@ class AuthPluginResource(Resource):
 
     # -- writing ---------------------------------------------------------------------------------------------------
     def apply(self, plan):
+        """Write the changed settings, then the order (http: enabling or disabling the plugin first)."""
         old_order, new_order = plan.before["order"], plan.after["order"]
         setting_changes = self.setting_changes(plan.before)
         if setting_changes:
@@ -232,6 +238,7 @@ class AuthPluginResource(Resource):
         self.plugins.set_order(new_order)
 
     def verify(self, plan):
+        """Read back the auth order and the changed settings (settings read anew) and compare them with the plan."""
         order_found = self.plugins.read()
         self.moodle.settings.forget()
         found_settings = self.read_settings()
@@ -257,9 +264,11 @@ class AuthPluginResource(Resource):
         return {"name": self.name, "enabled": enabled, "position": position, "settings": settings}
 
     def result(self, plan):
+        """The plugin as state_of shows it, and the auth order."""
         return {"plugin": self.state_of(plan.after), "auth_order": plan.after["order"]}
 
     def diff(self, plan):
+        """The plugin before and after as state_of shows it (secrets masked)."""
         return self.state_of(plan.before), self.state_of(plan.after)
 
 
@@ -273,6 +282,7 @@ AUTH_PLUGIN_OPTIONS = dict(
 
 # -- the site description's section ---------------------------------------------------------------------------------
 def plugin_name(entry):
+    """The plugin name of a description entry, without its auth_ prefix."""
     return re.sub("^auth_", "", "%s" % entry.get("name"))
 
 

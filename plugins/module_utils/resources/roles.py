@@ -19,6 +19,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.moodle.roles import
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.users import Users
 from ansible_collections.moodleops.auth.plugins.module_utils.site.section import Section
 
+
 class RoleResource(Resource):
     """A role: fields, context levels, capabilities, users at system context; or its absence."""
 
@@ -55,6 +56,7 @@ class RoleResource(Resource):
         return "role", self.params["shortname"]
 
     def read(self):
+        """The role with this shortname (see state_of), or None; keeps its definition for the write."""
         self.found = self.roles.list().get(self.params["shortname"])
         if not self.found:
             return None
@@ -76,6 +78,7 @@ class RoleResource(Resource):
         return state, definition
 
     def desired(self, before):
+        """None for state absent; else the role with the options applied (exclusive, append honoured)."""
         params = self.params
         if params["state"] == "absent":
             return None
@@ -117,6 +120,7 @@ class RoleResource(Resource):
             self.users.ids_for(after["users"], option="users")
 
     def describe(self, before, after):
+        """Creation (with capabilities and users) or deletion, else one line per changed field, capability and user."""
         if after is None:
             return ["role %s: deleted" % self.params["shortname"]] if before is not None else []
         if before is None:
@@ -134,6 +138,7 @@ class RoleResource(Resource):
         return changes
 
     def apply(self, plan):
+        """Delete the role, or save the changed fields, context levels and capabilities, then (un)assign users."""
         before, after = plan.before, plan.after
         if after is None:
             self.roles.delete(self.found["id"])
@@ -155,6 +160,7 @@ class RoleResource(Resource):
         self.role_id = role_id
 
     def verify(self, plan):
+        """A deleted role must be gone; otherwise the role read back by id must equal the plan (id aside)."""
         if plan.after is None:
             if self.params["shortname"] in self.roles.list():
                 raise WriteNotAppliedError("Moodle answered the deletion normally, but role %s is still there."

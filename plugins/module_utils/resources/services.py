@@ -59,6 +59,7 @@ class ServiceResource(Resource):
         return "service", self.params["shortname"] or self.params["name"]
 
     def read(self):
+        """The service the options name (see state_of), or None; keeps it for check and the writes."""
         self.service = self.find()
         return self.state_of(self.service)
 
@@ -79,6 +80,7 @@ class ServiceResource(Resource):
 
     # -- desired state ---------------------------------------------------------------------------------------------
     def desired(self, before):
+        """None for state absent; else the service with the options applied (functions and users appended or exact)."""
         params = self.params
         if params["state"] == "absent":
             return None
@@ -159,6 +161,7 @@ class ServiceResource(Resource):
         return set(value for value, _label, _sel in (control.options if control else ()))
 
     def describe(self, before, after):
+        """Creation (with functions and users) or deletion, else one line per changed setting, function and user."""
         if after is None:
             return ["service %s: deleted" % self.service.label] if before is not None else []
         if before is None:
@@ -177,6 +180,7 @@ class ServiceResource(Resource):
 
     # -- writing ---------------------------------------------------------------------------------------------------
     def apply(self, plan):
+        """Delete the service, or save its changed settings, then its functions and authorised users."""
         before, after, service = plan.before, plan.after, self.service
         if after is None:
             self.services.delete(service)
@@ -231,6 +235,7 @@ class ServiceResource(Resource):
                     self.services.remove_function(service, function_id)
 
     def verify(self, plan):
+        """A deleted service must be gone; otherwise the service read back by id must equal the plan (id aside)."""
         if plan.after is None:
             if self.find() is not None:
                 raise WriteNotAppliedError("Moodle answered the deletion of '%s' normally, but the service is still "

@@ -223,7 +223,7 @@ class TokenResource(TokenOptions):
         self.store.put(self.key, {"token": shown, "token_id": self.token_id, "user": self.params["user"],
                                   "service": self.service.label, "name": self.params["name"], "created": int(time.time())})
         self.moodle.warn("Kept the value of token %s of %s, which Moodle showed once after an earlier task's "
-                                "answer was lost, in token_store %s." % (self.token_id, self.params["user"], self.store.path))
+                         "answer was lost, in token_store %s." % (self.token_id, self.params["user"], self.store.path))
         return True
 
     def desired_from_value(self, before, new):

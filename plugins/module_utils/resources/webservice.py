@@ -70,6 +70,7 @@ class WebServiceSwitches(Resource):
         return "web_services", "site settings"
 
     def read(self):
+        """The switches, enabled protocols and the services asked for (InvalidInputError if unknown)."""
         enabled, mobile = self.backend.switches()
         state = {"enabled": enabled, "mobile": mobile, "protocols": sorted(
             name for name, on in self.backend.protocols().items() if on)}
@@ -92,6 +93,7 @@ class WebServiceSwitches(Resource):
                                 hint="Give a shortname, or the name of a service without one. The site has: %s." % known)
 
     def desired(self, before):
+        """Switches, protocols, services as asked; over http mobile on adds rest, web services off sets mobile off."""
         params = self.params
         after = dict(before, protocols=list(before["protocols"]))
         after["enabled"] = params["state"] == "present"
@@ -119,6 +121,7 @@ class WebServiceSwitches(Resource):
                                     hint="This site has: %s." % ", ".join(sorted(known)))
 
     def describe(self, before, after):
+        """One line per switch, protocol and service that changes; warns what transport: cli leaves out for mobile."""
         changes = []
         if before["enabled"] != after["enabled"]:
             changes.append("enablewebservices: %s -> %s" % (on_off(before["enabled"]), on_off(after["enabled"])))
@@ -134,10 +137,11 @@ class WebServiceSwitches(Resource):
                 changes.append("service %s: disabled -> enabled" % (old["shortname"] or old["name"]))
         if changes and self.mobile_turns_on(before, after) and not self.http:
             self.moodle.warn("transport: cli stores enablemobilewebservice only: admin/cli/cfg.php does not "
-                                    "enable the moodle_mobile_app service or grant webservice/rest:use.")
+                             "enable the moodle_mobile_app service or grant webservice/rest:use.")
         return changes
 
     def apply(self, plan):
+        """Set the switches, then (state present) the protocols and services; notes the mobile side effects (http)."""
         before, after = plan.before, plan.after
         switches = {}
         if before["enabled"] != after["enabled"]:
@@ -163,6 +167,7 @@ class WebServiceSwitches(Resource):
                 plan.effect("mobile side effect: %s" % effect)
 
     def verify(self, plan):
+        """Read back and name what did not stick: switches, protocols (extra ones only with exclusive), services."""
         wanted, found = plan.after, self.read()
         problems = []
         if found["enabled"] != wanted["enabled"]:
@@ -184,6 +189,7 @@ class WebServiceSwitches(Resource):
         return found
 
     def diff(self, plan):
+        """Before and after; after lists the mobile side effects when mobile turns on over http."""
         after = dict(plan.after)
         if self.mobile_turns_on(plan.before, plan.after) and self.http:
             after["side_effects"] = MOBILE_SIDE_EFFECTS

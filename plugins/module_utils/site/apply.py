@@ -82,6 +82,7 @@ class SiteApply:
 
     # -- check mode: objects this run would create --------------------------------------------------------------------
     def is_pending(self, kind, name):
+        """Check mode: whether this run would create the object ``name`` of ``kind``."""
         return name in self.pending.get(kind, ())
 
     def leave_out_pending(self, section, entry):
@@ -128,6 +129,7 @@ class SiteApply:
         return params
 
     def apply_entry(self, section, index, entry, where):
+        """Run one entry of a section as its module would (or skip it); return its record for the result."""
         record = {"entry": section.label(entry), "index": index}
         skipped = None
         if section.skip is not None:
@@ -179,6 +181,7 @@ class SiteApply:
             pass        # the entry that needs a user meets the same failure and names itself
 
     def run(self):
+        """Apply each section's entries in order until the first failure; return the moodle_site result."""
         failure = None
         usernames = self.referenced_usernames()
         for section in self.sections:
@@ -224,6 +227,7 @@ class SiteApply:
                                        "writes": after["http_writes"] - before["http_writes"]}
 
     def result(self, failure):
+        """The moodle_site result (its tokens revealed); with ``failure``, its keys and failed=True."""
         changed = any(record.get("changed") for records in self.results.values() for record in records)
         result = {"changed": changed, "sections": self.results, "changes": self.changes, "tokens": self.secrets,
                   "requests": self.requests, "report": self.report()}

@@ -57,6 +57,7 @@ class _DefaultInfo(HTMLParser):
         self._info = None   # [div depth of its div.form-defaultinfo, text chunks]
 
     def handle_starttag(self, tag, attrs):
+        """Note a setting's div.form-item, its default info div and its controls' names."""
         attrs = dict((key, value or "") for key, value in attrs)
         classes = attrs.get("class", "").split()
         if tag == "div":
@@ -69,15 +70,18 @@ class _DefaultInfo(HTMLParser):
             self._item[1].append(attrs["name"])
 
     def handle_startendtag(self, tag, attrs):
+        """A self-closing tag: its start (and its end for a div)."""
         self.handle_starttag(tag, attrs)
         if tag == "div":
             self.handle_endtag(tag)
 
     def handle_data(self, data):
+        """Text inside a default info div."""
         if self._info is not None:
             self._info[1].append(data)
 
     def handle_endtag(self, tag):
+        """At the end of a default info div keep its text; at the end of a setting's div note it for its controls."""
         if tag != "div":
             return
         if self._info is not None and self._info[0] == self._divs:

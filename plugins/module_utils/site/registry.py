@@ -21,9 +21,8 @@ from ansible_collections.moodleops.auth.plugins.module_utils.resources import to
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import users as _users
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import webservice as _webservice
 
-SECTIONS = tuple(sorted((resource.SECTION for resource in (_webservice, _users, _roles, _services, _tokens,
-                                                            _auth_plugins, _apilogin, _lti_platform)),
-                        key=lambda section: section.order))
+_RESOURCES = (_webservice, _users, _roles, _services, _tokens, _auth_plugins, _apilogin, _lti_platform)
+SECTIONS = tuple(sorted((resource.SECTION for resource in _RESOURCES), key=lambda section: section.order))
 SECTION_NAMES = tuple(section.name for section in SECTIONS)
 _BY_NAME = dict((section.name, section) for section in SECTIONS)
 

@@ -31,6 +31,7 @@ def same_options(options):
 
 
 def one_object_per_entry(entries):
+    """The default count of a section's objects: one per entry."""
     return len(entries)
 
 

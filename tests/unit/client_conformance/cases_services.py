@@ -106,8 +106,6 @@ def users_changed(rec, version):
     assert 3 in raw_id_options(rec.text, "removeselect[]")
 
 
-
-
 CASES = [
     Case("f06-externalservices-get", "moodle.services.parse_service_list (builtin/custom tables, ids, dimmed)", services_list),
     Case("f06-externalservices-get-2", "moodle.services.parse_service_list (builtin/custom tables, ids, dimmed)",

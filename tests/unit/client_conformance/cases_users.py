@@ -117,6 +117,8 @@ def users_by_field(rec, version):
 FORM = "moodle.users.UserAdmin.form (user/editadvanced.php)"
 SAVE = "moodle.users.UserAdmin.save (what a browser submits)"
 ERRORS = "moodle.users.field_errors / UserAdmin.save (form errors, password never echoed)"
+
+
 # -- users by field (AJAX) ---------------------------------------------------------------------------------------
 def users_lookup(rec, version):
     request = rec.facts.get("ajax_request") or rec.request_body.decode()
