@@ -148,7 +148,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.site.apply import S
 
 def main():
     moodle = MoodleModule(SITE_OPTIONS, name="moodle_site")
-    moodle.run(lambda: SiteApply(moodle).run())
+    moodle.perform(SiteApply)
 
 
 if __name__ == "__main__":

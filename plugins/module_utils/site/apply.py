@@ -20,7 +20,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.moodleops.auth.plugins.module_utils import input_checks
 from ansible_collections.moodleops.auth.plugins.module_utils.argspec import moodle_argument_spec
-from ansible_collections.moodleops.auth.plugins.module_utils.converge import converge
+from ansible_collections.moodleops.auth.plugins.module_utils.converge import Action, converge
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
 from ansible_collections.moodleops.auth.plugins.module_utils.module import EntryContext
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import is_secret_setting
@@ -59,11 +59,12 @@ def given(mapping):
     return dict((key, value) for key, value in (mapping or {}).items() if value is not None)
 
 
-class SiteApply:
-    """Apply the sections asked for, in the registry's order; ``run()`` returns the moodle_site result."""
+class SiteApply(Action):
+    """Apply the sections asked for, in the registry's order; ``run()`` returns the moodle_site result. An action of
+    its own: each entry's resource runs the converge protocol, check mode included."""
 
     def __init__(self, moodle):
-        self.moodle = moodle
+        Action.__init__(self, moodle)
         params = moodle.params
         self.site = params["site"]
         self.sections = [section for section in SECTIONS if section.name in params["sections"]]
