@@ -92,6 +92,14 @@ class Resource:
     def __init__(self, moodle):
         self.moodle = moodle
         self.params = moodle.params
+        self._drivers = {}
+
+    def driver(self, page_driver):
+        """The page driver ``page_driver`` (a class of module_utils/moodle taking the client) on the run's client,
+        made on first use and kept: nothing logs in before the protocol's first read."""
+        if page_driver not in self._drivers:
+            self._drivers[page_driver] = page_driver(self.moodle.client)
+        return self._drivers[page_driver]
 
     # -- the protocol ------------------------------------------------------------------------------------------
     def check_options(self):

@@ -48,16 +48,13 @@ class LtiPlatform(Resource):
 
     def __init__(self, moodle):
         Resource.__init__(self, moodle)
-        self._tool = None
         self._regid = None          # the registration apply created or updated (verify reads it back)
         self._plugins_found = None  # the plugins as read back right after switching them on
 
     @property
     def tool(self):
         """The LTI tool pages of the site (moodle/lti.py), on the run's client."""
-        if self._tool is None:
-            self._tool = LtiTool(self.moodle.client)
-        return self._tool
+        return self.driver(LtiTool)
 
     # -- the protocol ------------------------------------------------------------------------------------------
     def check_options(self):

@@ -27,7 +27,6 @@ class RoleResource(Resource):
 
     def __init__(self, moodle):
         Resource.__init__(self, moodle)
-        self._roles = self._users = None
         self.found = self.definition = None
         self.role_id = None
 
@@ -41,16 +40,12 @@ class RoleResource(Resource):
     @property
     def roles(self):
         """The roles' page driver (made on first use: the client is not needed before ``read``)."""
-        if self._roles is None:
-            self._roles = Roles(self.moodle.client)
-        return self._roles
+        return self.driver(Roles)
 
     @property
     def users(self):
         """Users by username and id (made on first use, like ``roles``)."""
-        if self._users is None:
-            self._users = Users(self.moodle.client)
-        return self._users
+        return self.driver(Users)
 
     def lock_name(self):
         return "role", self.params["shortname"]

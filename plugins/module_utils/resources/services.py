@@ -29,7 +29,6 @@ class ServiceResource(Resource):
 
     def __init__(self, moodle):
         Resource.__init__(self, moodle)
-        self._services = self._users = None
         self.service = None
 
     def check_options(self):
@@ -39,16 +38,12 @@ class ServiceResource(Resource):
     @property
     def services(self):
         """The external services' page driver (made on first use: the client is not needed before ``read``)."""
-        if self._services is None:
-            self._services = ExternalServices(self.moodle.client)
-        return self._services
+        return self.driver(ExternalServices)
 
     @property
     def users(self):
         """Users by username and id (made on first use, like ``services``)."""
-        if self._users is None:
-            self._users = Users(self.moodle.client)
-        return self._users
+        return self.driver(Users)
 
     # -- reading -------------------------------------------------------------------------------------------------
     def find(self):

@@ -96,7 +96,6 @@ class TokenResource(TokenOptions):
 
     def __init__(self, moodle):
         TokenOptions.__init__(self, moodle)
-        self._services = self._admin_tokens = None
         self.user_id = self.service = self.key = None
         self.rows, self.created, self.listed_ids = [], [], set()
         self.token, self.token_id, self.verified, self.stale = None, None, False, False
@@ -104,16 +103,12 @@ class TokenResource(TokenOptions):
     @property
     def services(self):
         """The site's external services (admin/settings.php?section=externalservices)."""
-        if self._services is None:
-            self._services = ExternalServices(self.client)
-        return self._services
+        return self.driver(ExternalServices)
 
     @property
     def admin_tokens(self):
         """The token report and form (admin/webservice/tokens.php)."""
-        if self._admin_tokens is None:
-            self._admin_tokens = AdminTokens(self.client)
-        return self._admin_tokens
+        return self.driver(AdminTokens)
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def resolve(self):
