@@ -161,9 +161,9 @@ def test_result_changes_nothing(tmp_path):
 
 
 def test_the_resource_of_a_task(tmp_path):
-    assert type(token_resource(FakeMoodle(tmp_path))) is TokenResource
-    assert type(token_resource(FakeMoodle(tmp_path, state="absent", method="login"))) is TokenResource
-    assert type(token_resource(FakeMoodle(tmp_path, method="login", user_password="pw"))) is TokenByLogin
+    assert isinstance(token_resource(FakeMoodle(tmp_path)), TokenResource)
+    assert isinstance(token_resource(FakeMoodle(tmp_path, state="absent", method="login")), TokenResource)
+    assert isinstance(token_resource(FakeMoodle(tmp_path, method="login", user_password="pw")), TokenByLogin)
 
 
 # -- TokenByLogin through the runner ----------------------------------------------------------------------------------
