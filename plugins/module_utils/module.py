@@ -186,11 +186,15 @@ class MoodleModule:
     def failure(self, error, trace=None, where=None):
         """The one translation of a failure into what the task returns: ``msg`` (prefixed with ``where``, the site
         entry, unless the failure is the run's own: its connection or login), ``errorcode``, the failure's own result
-        keys, and ``exception`` (the redacted traceback) only for what is not an expected MoodleError."""
+        keys (a module's, not a site entry's), and ``exception`` (the redacted traceback) only for what is not an
+        expected MoodleError."""
         expected = isinstance(error, MoodleError) and not isinstance(error, UnexpectedAnswerError)
         if not isinstance(error, MoodleError):
             error = self.unexpected(error)
-        details = redact_structure(dict(getattr(error, "result", None) or {}), self.redact)
+        # A partial failure's result (what was done, item by item) is a module's result; a site entry's is not the
+        # run's (its changed, changes and diff are the run's own).
+        details = {} if where is not None else redact_structure(dict(getattr(error, "result", None) or {}),
+                                                                 self.redact)
         text = "%s" % error
         if where is not None and not isinstance(error, RUN_ERRORS):
             text = "%s: %s" % (where, text)
@@ -229,11 +233,6 @@ class MoodleModule:
     def _close(self):
         if self._client is not None:
             self._client.close()
-
-    def add_diff(self, result, before, after):
-        """Put before/after into ``result`` for ``--diff`` runs that change something."""
-        if self.diff_wanted and result.get("changed"):
-            result["diff"] = {"before": before, "after": after}
 
 
 class EntryContext:

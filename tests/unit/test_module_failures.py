@@ -68,3 +68,26 @@ def test_expected_failures_stay_a_message_without_traceback(monkeypatch, capsys)
     # 2.16-2.18: no exception key; 2.19+ may attach fail_json's own call stack when tracebacks were asked for
     # earlier in the process, but never the traceback of the expected failure itself
     assert "LoginFailedError" not in result.get("exception", "")
+
+
+def test_one_translation_for_a_module_and_a_site_entry(monkeypatch, capsys):
+    """A partial failure's item results go with a module's failure; a site entry's failure is named by its entry,
+    keeps its errorcode and brings no result keys of its own into the run's result (whose changed, changes and diff
+    are the run's); the run's own failures (the login) name no entry."""
+    from ansible_collections.moodleops.auth.plugins.module_utils.errors import PartialFailure
+    failures = {}
+
+    def work(moodle):
+        partial = PartialFailure("1 of 2 users failed: bob: no such user", {"changed": True, "changes": ["x"]})
+        failures["entry"] = moodle.failure(partial, where="apilogin[0] (present users alice, bob)")
+        failures["login"] = moodle.failure(LoginFailedError("Moodle refused the login of admin."),
+                                           where="users[0] (jdoe)")
+        failures["bug"] = moodle.failure(ValueError("x"), "Traceback (most recent call last): ...", where="roles[1] (r)")
+        raise partial
+
+    result = run_module(monkeypatch, capsys, work)
+    assert result["changed"] is True and result["changes"] == ["x"] and result["msg"].startswith("1 of 2 users")
+    entry = failures["entry"]
+    assert entry == {"msg": "apilogin[0] (present users alice, bob): 1 of 2 users failed: bob: no such user"}
+    assert failures["login"]["msg"] == "Moodle refused the login of admin."
+    assert failures["bug"]["msg"].startswith("roles[1] (r): ") and "exception" in failures["bug"]

@@ -1,4 +1,4 @@
-"""moodle_site (module_utils/site_apply.py): the sections webservices..tokens and auth_plugins of a description in one
+"""moodle_site (module_utils/site/apply.py): the sections webservices..tokens and auth_plugins of a description in one
 module run, in-process against the simulator: create, idempotent re-run without writes, check mode on a fresh site
 (references to what the run would create skipped), a failing entry named by section and index, token values only in
 ``tokens``, the sections filter and token rotation."""
