@@ -193,8 +193,8 @@ class MoodleModule:
             error = self.unexpected(error)
         # A partial failure's result (what was done, item by item) is a module's result; a site entry's is not the
         # run's (its changed, changes and diff are the run's own).
-        details = {} if where is not None else redact_structure(dict(getattr(error, "result", None) or {}),
-                                                                 self.redact)
+        own = getattr(error, "result", None) if where is None else None
+        details = redact_structure(dict(own or {}), self.redact)
         text = "%s" % error
         if where is not None and not isinstance(error, RUN_ERRORS):
             text = "%s: %s" % (where, text)
