@@ -25,7 +25,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import Inval
 from ansible_collections.moodleops.auth.plugins.module_utils.module import EntryContext
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.facts import is_secret_setting
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.users import Users
-from ansible_collections.moodleops.auth.plugins.module_utils.site.registry import SECTION_NAMES, SECTIONS, section_named
+from ansible_collections.moodleops.auth.plugins.module_utils.site.registry import SECTION_NAMES, SECTIONS
 from ansible_collections.moodleops.auth.plugins.module_utils.site.section import PENDING
 
 SITE_OPTIONS = dict(
@@ -240,7 +240,3 @@ class SiteApply(Action):
             result.update(failure, failed=True)
         return result
 
-
-def section_entries(name, site):
-    """The entries of one section of ``site`` as its module runs (what moodle_site would apply)."""
-    return section_named(name).entries(site.get(name))

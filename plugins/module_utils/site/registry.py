@@ -24,12 +24,6 @@ from ansible_collections.moodleops.auth.plugins.module_utils.resources import we
 _RESOURCES = (_webservice, _users, _roles, _services, _tokens, _auth_plugins, _apilogin, _lti_platform)
 SECTIONS = tuple(sorted((resource.SECTION for resource in _RESOURCES), key=lambda section: section.order))
 SECTION_NAMES = tuple(section.name for section in SECTIONS)
-_BY_NAME = dict((section.name, section) for section in SECTIONS)
-
-
-def section_named(name):
-    """The declaration of section ``name`` (KeyError for a name that is not a section)."""
-    return _BY_NAME[name]
 
 
 def sections_of_role(role):
