@@ -239,4 +239,3 @@ class SiteApply(Action):
         if failure is not None:
             result.update(failure, failed=True)
         return result
-
