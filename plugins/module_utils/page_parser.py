@@ -35,6 +35,16 @@ def query_of(href):
     return dict((key, values[0]) for key, values in parse_qs(urlsplit(href or "").query).items())
 
 
+def toggle_links(page, path_pattern, name_parameter):
+    """(name, "enable" or "disable") for each enable/disable link of an admin plugin table, in page order: the links
+    whose href matches ``path_pattern`` and names the plugin in ``name_parameter`` (a "disable" link belongs to an
+    enabled plugin)."""
+    for link in page.links_matching(path_pattern):
+        query = query_of(link.href)
+        if query.get(name_parameter) and query.get("action") in ("enable", "disable"):
+            yield query[name_parameter], query["action"]
+
+
 def as_id(value):
     """A record id read from a page (option value, link parameter, cell): the int for a positive decimal
     number, None for anything else (placeholders such as ``<option value="">``, '0', '-1', text)."""

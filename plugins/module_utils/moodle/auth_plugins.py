@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
-from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import toggle_links
 
 MANAGE_SECTION = "manageauths"
 AUTH_PATH = "admin/auth.php"
@@ -20,10 +20,7 @@ ALWAYS_ENABLED = ("manual", "nologin")
 def parse_auth_toggles(page):
     """(plugin, "enable" or "disable") for each toggle link of Manage authentication, in page order: a "disable"
     link belongs to an enabled plugin, listed in the auth order."""
-    for link in page.links_matching(r"(^|/)auth\.php\?"):
-        query = query_of(link.href)
-        if query.get("auth") and query.get("action") in ("enable", "disable"):
-            yield query["auth"], query["action"]
+    return toggle_links(page, r"(^|/)auth\.php\?", "auth")
 
 
 class HttpAuthPlugins:

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover
     from urlparse import urlsplit
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import MoodleError
-from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, query_of, toggle_links
 
 SETTINGS_PATH = "admin/settings.php"
 REGISTRATIONS_SECTION = "enrolsettingslti_registrations"
@@ -102,12 +102,7 @@ def parse_invalid_feedback(html):
 
 def parse_enrol_states(page):
     """{enrol plugin: enabled?} from the manage enrolments table's enable/disable links."""
-    states = {}
-    for link in page.links_matching(r"(^|/)admin/enrol\.php\?"):
-        query = query_of(link.href)
-        if query.get("enrol") and query.get("action") in ("enable", "disable"):
-            states[query["enrol"]] = query["action"] == "disable"
-    return states
+    return dict((name, action == "disable") for name, action in toggle_links(page, r"(^|/)admin/enrol\.php\?", "enrol"))
 
 
 class LtiTool:

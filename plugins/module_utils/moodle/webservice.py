@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import InvalidInputError, MoodleError
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.services import ExternalServices
-from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import toggle_links
 
 SWITCHES_SECTION = "optionalsubsystems"
 PROTOCOLS_SECTION = "webserviceprotocols"
@@ -113,9 +113,5 @@ class CliWebServices:
 
 def parse_protocols(page):
     """{protocol name: enabled} from the enable/disable links of the protocols table (a "disable" link: enabled)."""
-    found = {}
-    for link in page.links_matching(r"/admin/webservice/protocols\.php\?"):
-        query = query_of(link.href)
-        if query.get("webservice") and query.get("action") in ("enable", "disable"):
-            found[query["webservice"]] = query["action"] == "disable"
-    return found
+    return dict((name, action == "disable")
+                for name, action in toggle_links(page, r"/admin/webservice/protocols\.php\?", "webservice"))
