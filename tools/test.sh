@@ -23,10 +23,12 @@
 # a venv built from the unpinned tools/requirements/*.txt): a fresh machine tests what the developer tested. Refresh
 # the locks on purpose, review the diff and commit it:  tools/test.sh --refresh-locks
 #
-# Usage: tools/test.sh [--quick] [--stages LIST] [--cores LIST] [--setup-only] [--refresh-locks] [-- PYTEST ARGS...]
+# Usage: tools/test.sh [--quick] [--stages LIST] [--cores LIST] [--jobs N] [--setup-only] [--refresh-locks] [-- PYTEST ARGS...]
 #   --quick         pytest with ansible-core 2.16 only (same as --stages pytest --cores 2.16)
 #   --stages LIST   comma list of pytest,sanity,lint,build,galaxy,ee (default: all)
 #   --cores LIST    comma list of ansible-core lines 2.16,2.19,2.21 for pytest/sanity (default: all)
+#   --jobs N        run up to N of the pytest lines and the sanity stage at a time (default: 2 on a machine with 2 or
+#                   more cores, else 1); with more than one their output goes to their logs, shown when each ends
 #   --setup-only    only create/refresh the venvs of the selected stages
 #   --refresh-locks rebuild the venvs of the selected stages from the unpinned requirements and rewrite their lock
 #                   files (then stops; nothing is tested)
@@ -42,6 +44,7 @@ STAGES="pytest,sanity,lint,build,galaxy,ee"
 CORES="2.16,2.19,2.21"
 SETUP_ONLY=0
 REFRESH_LOCKS=0
+JOBS="$(( $(nproc 2>/dev/null || echo 1) >= 2 ? 2 : 1 ))"
 PYTEST_EXTRA=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -50,6 +53,8 @@ while [ $# -gt 0 ]; do
         --stages=*) STAGES="${1#*=}" ;;
         --cores) CORES="$2"; shift ;;
         --cores=*) CORES="${1#*=}" ;;
+        --jobs) JOBS="$2"; shift ;;
+        --jobs=*) JOBS="${1#*=}" ;;
         --setup-only) SETUP_ONLY=1 ;;
         --refresh-locks) REFRESH_LOCKS=1; SETUP_ONLY=1 ;;
         --) shift; PYTEST_EXTRA=("$@"); break ;;
@@ -65,6 +70,9 @@ LOG_DIR="$ROOT/tests/output/tools-test"
 mkdir -p "$LOG_DIR"
 
 has() { case ",$1," in *",$2,"*) return 0 ;; esac; return 1; }
+live_or_quiet() {  # live_or_quiet LOG: the output into LOG, and to the console too when LIVE=1
+    if [ "${LIVE:-1}" -eq 1 ]; then tee "$1"; else cat > "$1"; fi
+}
 
 # ansible-core line -> "python version|pip spec|venv dir"
 core_python() { case "$1" in 2.16|2.19) echo 3.11 ;; 2.21) echo 3.13 ;; *) return 1 ;; esac; }
@@ -186,8 +194,8 @@ core_releases() {  # core_releases CORE FIRST-CORE -> the Moodle releases its in
     case "$1" in 2.19) echo 4.5 ;; 2.21) echo 5.1 ;; *) echo "4.5,5.1" ;; esac
 }
 
-run_pytest() {  # run_pytest CORE FIRST-CORE
-    local core="$1" first="$2" venv start=$SECONDS rc log counts p f e releases paths=()
+run_pytest() {  # run_pytest CORE FIRST-CORE: the run (its output goes to the log, and to the console when LIVE=1)
+    local core="$1" first="$2" venv start=$SECONDS rc log releases paths=()
     venv="$(core_venv "$core")"
     log="$LOG_DIR/pytest-$core.log"
     releases="$(core_releases "$core" "$first")"
@@ -195,12 +203,18 @@ run_pytest() {  # run_pytest CORE FIRST-CORE
         [ "$p" = tests/conformance ] && [ "$core" != "$first" ] && continue
         paths+=("$p")
     done
-    banner "pytest, ansible-core $core ($("$venv/bin/python" -V 2>&1)): ${paths[*]}; simulated Moodle $releases"
     local selection=()
     [ "$core" != "$first" ] && selection=(-m "not once")   # tests marked once: the first line only
-    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" MOODLE_SIM_VERSIONS="$releases" "$venv/bin/python" -m pytest \
-        -p no:cacheprovider -ra --durations=12 ${selection[@]+"${selection[@]}"} "${paths[@]}" ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1 | tee "$log"
+    { banner "pytest, ansible-core $core ($("$venv/bin/python" -V 2>&1)): ${paths[*]}; simulated Moodle $releases"
+      PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" MOODLE_SIM_VERSIONS="$releases" "$venv/bin/python" -m pytest \
+        -p no:cacheprovider -ra --durations=12 ${selection[@]+"${selection[@]}"} "${paths[@]}" \
+        ${PYTEST_EXTRA[@]+"${PYTEST_EXTRA[@]}"} 2>&1; } | live_or_quiet "$log"
     rc=${PIPESTATUS[0]}
+    echo "$rc $((SECONDS - start))" > "$log.rc"
+}
+account_pytest() {  # account_pytest CORE: counts the run's tests from its log
+    local core="$1" log="$LOG_DIR/pytest-$1.log" rc secs counts p f e where
+    read -r rc secs < "$log.rc" || { rc=1; secs=0; }
     counts="$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$log" | tail -n 1)"
     p="$(echo "$counts" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')"
     f="$(echo "$counts" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')"
@@ -212,8 +226,7 @@ run_pytest() {  # run_pytest CORE FIRST-CORE
         f=1; counts="pytest exit $rc: ${counts:-see $log}"
     fi
     PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
-    record "pytest $core" "$rc" $((SECONDS - start)) "$(echo "$counts" | sed 's/^=* *//; s/ *=*$//')"
-    local where
+    record "pytest $core" "$rc" "$secs" "$(echo "$counts" | sed 's/^=* *//; s/ *=*$//')"
     where="$(grep -E '^where users run it: ' "$log" | tail -n 1 | sed 's/^where users run it: //')"
     [ -z "$where" ] || SUMMARY+=("$(printf '      %-22s        %s' "  where users run it" "$where")")
 }
@@ -229,24 +242,30 @@ install_get_pip() {  # ansible-test bootstraps pip with a get-pip.py from a host
         mkdir -p "$(dirname "$cache")" && cp "$ROOT/tools/ansible_test_get_pip.py" "$cache"
     fi
 }
-run_sanity() {  # run_sanity CORE
+run_sanity() {  # run_sanity CORE: the run (output to the log, and to the console when LIVE=1)
     local core="$1" venv pyver pybin start=$SECONDS rc tree log
     venv="$(core_venv "$core")"
     pyver="$(core_python "$core")"
     log="$LOG_DIR/sanity-$core.log"
-    banner "ansible-test sanity, ansible-core $core, --python $pyver"
-    pybin="$(dirname "$(find_python "$pyver")")" || { check "sanity $core" 1 0 "no python$pyver"; return; }
-    install_get_pip "$venv" || { check "sanity $core" 1 0 "could not place the get-pip stand-in"; return; }
+    : > "$log"
+    pybin="$(dirname "$(find_python "$pyver")")" || { echo "1 0 no python$pyver" > "$log.rc"; return; }
+    install_get_pip "$venv" || { echo "1 0 could not place the get-pip stand-in" > "$log.rc"; return; }
     tree="$TMP_BASE/sanity-$core/ansible_collections/moodleops/auth"
     copy_tree "$tree"
     # ansible-test finds python$pyver on PATH and builds its own venvs (cached under ~/.ansible/test)
-    (cd "$tree" && PATH="$venv/bin:$pybin:$PATH" ansible-test sanity --venv --requirements \
+    { banner "ansible-test sanity, ansible-core $core, --python $pyver"
+      (cd "$tree" && PATH="$venv/bin:$pybin:$PATH" ansible-test sanity --venv --requirements \
         --python "$pyver" --color no 2>&1) | grep --line-buffered -vE \
-        '^(Run command|Installing|Collecting|Downloading|Requirement|Successfully|Obtaining|Using cached|Looking in|Processing /|WARNING: Location .* is ignored)|^ +(Downloading|Attempting uninstall|Found existing|Uninstalling|Successfully|Using cached|━)' \
-        | tee "$log"
+        '^(Run command|Installing|Collecting|Downloading|Requirement|Successfully|Obtaining|Using cached|Looking in|Processing /|WARNING: Location .* is ignored)|^ +(Downloading|Attempting uninstall|Found existing|Uninstalling|Successfully|Using cached|━)'
+      exit "${PIPESTATUS[0]}"; } | live_or_quiet "$log"
     rc=${PIPESTATUS[0]}
-    check "sanity $core" "$rc" $((SECONDS - start)) \
-        "$(grep -c '^Running sanity test' "$log") tests run, $(grep -cE '^ERROR: .*:[0-9]+:[0-9]+:' "$log") findings"
+    echo "$rc $((SECONDS - start))" > "$log.rc"
+}
+account_sanity() {  # account_sanity CORE
+    local core="$1" log="$LOG_DIR/sanity-$1.log" rc secs why
+    read -r rc secs why < "$log.rc" || { rc=1; secs=0; why="no result"; }
+    check "sanity $core" "$rc" "$secs" \
+        "${why:-$(grep -c '^Running sanity test' "$log") tests run, $(grep -cE '^ERROR: .*:[0-9]+:[0-9]+:' "$log") findings}"
 }
 
 # --- stage: lint -------------------------------------------------------------------------------
@@ -424,6 +443,12 @@ EE_READY=0
 if has "$STAGES" ee; then setup_ee && EE_READY=1; fi
 [ "$SETUP_ONLY" -eq 1 ] && { echo "setup done in $((SECONDS - T0))s"; [ "$FAILED" -eq 0 ]; exit $?; }
 
+# The pytest lines and the sanity stage (its lines one after the other: they share ansible-test's cache) are jobs;
+# with --jobs 2 two run at a time (each keeps about one core busy), their output going to their logs, which are shown
+# when they end; the accounting comes after, in the order of the stages.
+JOB_LIST=()
+PYTEST_CORES=()
+SANITY_CORES=()
 if has "$STAGES" pytest; then
     if [ ${#PYTEST_PATHS[@]} -eq 0 ]; then
         check "pytest" 1 0 "no test folder found"
@@ -432,13 +457,57 @@ if has "$STAGES" pytest; then
         for core in ${CORES//,/ }; do
             has "$READY_CORES" "$core" || continue
             first_core="${first_core:-$core}"
-            run_pytest "$core" "$first_core"
+            PYTEST_CORES+=("$core")
+            JOB_LIST+=("pytest $core $first_core")
         done
     fi
 fi
 if has "$STAGES" sanity; then
-    for core in ${CORES//,/ }; do has "$READY_CORES" "$core" && run_sanity "$core"; done
+    for core in ${CORES//,/ }; do has "$READY_CORES" "$core" && SANITY_CORES+=("$core"); done
+    [ ${#SANITY_CORES[@]} -eq 0 ] || JOB_LIST+=("sanity ${SANITY_CORES[*]}")
 fi
+run_job() {  # run_job "pytest CORE FIRST" | "sanity CORE..."
+    local kind="${1%% *}" args core
+    read -r -a args <<< "${1#* }"
+    case "$kind" in
+        pytest) run_pytest "${args[0]}" "${args[1]}" ;;
+        sanity) for core in "${args[@]}"; do run_sanity "$core"; done ;;
+    esac
+}
+show_job_logs() {  # show_job_logs "pytest CORE FIRST" | "sanity CORE..."
+    local kind="${1%% *}" args core
+    read -r -a args <<< "${1#* }"
+    case "$kind" in
+        pytest) cat "$LOG_DIR/pytest-${args[0]}.log" ;;
+        sanity) for core in "${args[@]}"; do cat "$LOG_DIR/sanity-$core.log"; done ;;
+    esac
+}
+if [ "$JOBS" -le 1 ] || [ ${#JOB_LIST[@]} -le 1 ]; then
+    LIVE=1
+    for job in ${JOB_LIST[@]+"${JOB_LIST[@]}"}; do run_job "$job"; done
+else
+    LIVE=0
+    declare -A RUNNING=()
+    next=0
+    while [ "$next" -lt ${#JOB_LIST[@]} ] || [ ${#RUNNING[@]} -gt 0 ]; do
+        while [ ${#RUNNING[@]} -lt "$JOBS" ] && [ "$next" -lt ${#JOB_LIST[@]} ]; do
+            run_job "${JOB_LIST[$next]}" &
+            RUNNING[$!]="${JOB_LIST[$next]}"
+            echo "-- started: ${JOB_LIST[$next]} ($((SECONDS - T0))s)"
+            next=$((next + 1))
+        done
+        wait -n 2>/dev/null || true
+        for pid in "${!RUNNING[@]}"; do
+            kill -0 "$pid" 2>/dev/null && continue
+            wait "$pid" 2>/dev/null || true
+            echo "-- ended: ${RUNNING[$pid]} ($((SECONDS - T0))s); its log:"
+            show_job_logs "${RUNNING[$pid]}"
+            unset "RUNNING[$pid]"
+        done
+    done
+fi
+for core in ${PYTEST_CORES[@]+"${PYTEST_CORES[@]}"}; do account_pytest "$core"; done
+for core in ${SANITY_CORES[@]+"${SANITY_CORES[@]}"}; do account_sanity "$core"; done
 if has "$STAGES" lint && [ "$LINT_READY" -eq 1 ]; then run_lint; fi
 if has "$STAGES" build && has "$READY_CORES" 2.16; then run_build; fi
 if has "$STAGES" galaxy && [ "$GALAXY_READY" -eq 1 ]; then run_galaxy; fi
