@@ -4,7 +4,10 @@
 #   bench/login_per_play.py  logins and wall time of a 20-task admin play, session cache off and on
 #   bench/apilogin_bulk.py   moodle_apilogin_user bulk creation (parallel) vs a one-connection loop, unchanged re-run
 #                            of 1,000 and 10,000 users, the uri-loop baseline
-# Each prints markdown tables. About 10 minutes; --full adds apilogin_bulk's 10,000-user creations (~12 more).
+#   bench/users_file.py      moodle_apilogin_user users_file: 10,000-user create and unchanged re-run per ansible-core
+#                            line (2.16, 2.19, 2.21), 10k/30k/100k scale with peak memory, rate vs a keep-alive loop
+# Each prints markdown tables. About 15 minutes; --full adds apilogin_bulk's 10,000-user creations (~12 more) and
+# users_file's 5 rounds and 100,000 users (~8 more).
 # Not part of the test command: figures, not pass/fail.
 set -eu
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,3 +22,4 @@ echo
 "$PY" bench/site_rerun.py --moodle 4.5,5.1 --rounds 3
 "$PY" bench/login_per_play.py 3
 "$PY" bench/apilogin_bulk.py ${FULL[@]+"${FULL[@]}"}
+if [ ${#FULL[@]} -gt 0 ]; then "$PY" bench/users_file.py; else "$PY" bench/users_file.py --quick; fi

@@ -23,8 +23,9 @@ description:
   - O(state=present) reads the user (always naming the columns it wants), compares each given field with the
     stored value and writes only the fields that differ; a re-run makes no write. O(state=suspended) is
     O(state=present) with the user suspended. O(state=absent) deletes the user (the plugin's soft delete).
-  - O(users) handles many users in one task. Every entry is checked (and every user read, with one C(getAllUsers)
-    from 20 entries on) before the first write; the writes go over up to O(parallel) connections; a failing user
+  - O(users) (or O(users_file), a CSV in Moodle's Upload users format, JSON or YAML) handles many users in one
+    task. Every entry is checked (and every user read, with one C(getAllUsers) from 20 entries on) before the first
+    write; the writes go over up to O(parallel) connections; a failing user
     does not stop the others unless O(stop_on_error=true); the task fails at the end when any user failed, with
     the users something happened to in RV(results) and every user counted in RV(summary).
 author:
@@ -60,14 +61,40 @@ options:
       - C(password), C(secret), C(deleted), C(id) (other than as the match field) and the fields that are user
         profile fields since Moodle 3.11 (C(icq), C(skype), C(yahoo), C(aim), C(msn), C(url)) are refused.
       - C(suspended=false) on a suspended user unsuspends it; without C(suspended) the suspension is left alone.
-      - Mutually exclusive with O(users).
+      - Mutually exclusive with O(users) and O(users_file).
     type: dict
   users:
     description:
       - Many users (bulk), each a dict as in O(user). The match field values must be unique in the list.
       - From 20 entries on, the module reads all users at once (the plugin's C(getAllUsers)) instead of one by one.
+      - Mutually exclusive with O(user) and O(users_file).
     type: list
     elements: dict
+  users_file:
+    description:
+      - Many users from a file, exactly as if its users were given as O(users) - same checks, results, errors,
+        O(stop_on_error), check mode and diff. Read on the host that runs the module - the controller with
+        C(connection=local) or C(delegate_to=localhost); copy the file there first for a remote host. A relative path
+        is relative to the module's working directory; prefer C({{ playbook_dir }}/users.csv).
+      - A C(.json), C(.yml) or C(.yaml) file holds a list of the same dicts as O(users).
+      - Any other file is a CSV in the format of Moodle's own Upload users (C(admin/tool/uploaduser)) - a header line of
+        Moodle field names (C(username), C(firstname), C(lastname), C(email), C(idnumber), C(auth), C(suspended),
+        C(city), C(country), ... - the columns O(user) lists, matched without regard to case), then one line per
+        user. UTF-8 with or without a BOM; the delimiter (comma, semicolon, tab or colon) is the one the header
+        uses; values with the delimiter in them are quoted with C("). Empty lines are skipped, values are trimmed,
+        and an empty cell is a field not given (left as it is on the site).
+      - Columns of Moodle's format that the plugin cannot write are refused before anything is read or written,
+        naming the line and the column - C(password), C(oldusername), C(deleted) (other than C(0)), C(htmleditor),
+        C(interests), C(forcepasswordchange), C(profile_field_*), and the enrolment, group, cohort and role columns
+        (C(course1), C(group1), C(cohort1), C(sysrole1), ...). Unknown columns, repeated columns and a missing
+        C(username) column fail the header; a username given twice fails naming both lines.
+      - Messages name a CSV user as C(users_file line <n>) (the header is line 1), a JSON or YAML one as
+        C(users_file[<index>]).
+      - Unlike a big O(users) list, the file's users do not go through Ansible's templating and argument checks,
+        which is most of the time a task with thousands of users takes (see C(docs/performance.md)).
+      - Mutually exclusive with O(user) and O(users).
+    type: path
+    version_added: 0.2.0
   match_field:
     description:
       - The column that identifies a user (the plugin's C(useridfield) parameter - not C(userfield) as its README says).
@@ -100,17 +127,17 @@ options:
     type: str
   stop_on_error:
     description:
-      - With O(users), stop at the first user whose writes fail (the others are reported as C(skipped)).
-        By default every user is attempted and the task fails at the end if any failed.
-      - Its writes are made one after the other in the order of O(users), over one connection (O(parallel) does
-        not apply), so that exactly the users after the first failure are skipped.
+      - With O(users) or O(users_file), stop at the first user whose writes fail (the others are reported as
+        C(skipped)). By default every user is attempted and the task fails at the end if any failed.
+      - Its writes are made one after the other in the order of O(users) (or of O(users_file)), over one connection
+        (O(parallel) does not apply), so that exactly the users after the first failure are skipped.
     type: bool
     default: false
   parallel:
     description:
-      - With O(users), how many connections write at once (creations, updates, deletions; reads are one request
-        anyway). Between 1 and 8 - each connection keeps one PHP worker of the Moodle host busy, and a small site
-        has few of them; beyond the host's cores there is nothing to gain.
+      - With O(users) or O(users_file), how many connections write at once (creations, updates, deletions; reads
+        are one request anyway). Between 1 and 8 - each connection keeps one PHP worker of the Moodle host busy,
+        and a small site has few of them; beyond the host's cores there is nothing to gain.
       - The default 4 was measured on a model of a 2-core Moodle (about 2.1 times the rate of one connection; 2
         connections gave 1.7 times, 3 about 2, 6 and 8 no more than 4); V(1) writes one user after the other.
       - Results, errors and their order are the same as with V(1) (RV(results) keeps the order of O(users)).
@@ -122,9 +149,9 @@ options:
     version_added: 0.2.0
   report_unchanged:
     description:
-      - With O(users), list every user in RV(results), the unchanged ones included. By default RV(results) lists
-        only the users something happened to (created, updated, deleted, failed, skipped), so that a re-run of
-        thousands of unchanged users returns counts (RV(summary)), not an entry per user.
+      - With O(users) or O(users_file), list every user in RV(results), the unchanged ones included. By default
+        RV(results) lists only the users something happened to (created, updated, deleted, failed, skipped), so
+        that a re-run of thousands of unchanged users returns counts (RV(summary)), not an entry per user.
     type: bool
     default: false
     version_added: 0.2.0
@@ -161,6 +188,24 @@ EXAMPLES = r"""
       - {username: ada, firstname: Ada, lastname: Lovelace, email: ada@example.org}
       - {username: alan, firstname: Alan, lastname: Turing, email: alan@example.org, city: Manchester}
       - {username: grace, firstname: Grace, lastname: Hopper, email: grace@example.org, idnumber: GH-1906}
+
+- name: The accounts of a file in Moodle's Upload users format (read on the controller)
+  moodleops.auth.moodle_apilogin_user:
+    url: https://moodle.example.org
+    secret: "{{ vault_apilogin_secret }}"
+    users_file: "{{ playbook_dir }}/files/students.csv"
+  delegate_to: localhost
+  # students.csv (UTF-8; comma, semicolon, tab or colon):
+  #   username;firstname;lastname;email;idnumber;city
+  #   ada;Ada;Lovelace;ada@example.org;S-1815;"London; Marylebone"
+
+- name: Suspend the users of a JSON or YAML list (the same dicts as users)
+  moodleops.auth.moodle_apilogin_user:
+    url: https://moodle.example.org
+    secret: "{{ vault_apilogin_secret }}"
+    users_file: "{{ playbook_dir }}/files/leavers.yml"
+    state: suspended
+  delegate_to: localhost
 
 - name: Change an email, found by idnumber
   moodleops.auth.moodle_apilogin_user:
@@ -234,12 +279,12 @@ results:
       O(report_unchanged=true)), in the order of O(users) - C(user) (the match field value), C(action)
       (C(created), C(updated), C(deleted), C(unchanged), C(failed), C(skipped)), C(changed), C(user_id),
       C(changes), C(failed) and C(msg) (why it failed). Empty when nothing changed (see RV(summary)).
-  returned: O(users) given (also when the task fails)
+  returned: O(users) or O(users_file) given (also when the task fails)
   type: list
   elements: dict
 summary:
   description: How many users were created, updated, deleted, unchanged, failed and skipped (every user of O(users)).
-  returned: O(users) given
+  returned: O(users) or O(users_file) given
   type: dict
   sample: {"created": 3, "updated": 0, "deleted": 0, "unchanged": 997, "failed": 0, "skipped": 0}
 changes:
@@ -254,14 +299,17 @@ debug:
 """
 
 from ansible_collections.moodleops.auth.plugins.module_utils.module import MoodleModule
-from ansible_collections.moodleops.auth.plugins.module_utils.resources.apilogin import APILOGIN_OPTIONS, ApiLoginUsers
+from ansible_collections.moodleops.auth.plugins.module_utils.resources.apilogin import (
+    APILOGIN_MODULE_OPTIONS,
+    ApiLoginUsers,
+)
 
 
 def main():
     moodle = MoodleModule(
-        APILOGIN_OPTIONS,
-        mutually_exclusive=[("user", "users")],
-        required_one_of=[("user", "users")],
+        APILOGIN_MODULE_OPTIONS,
+        mutually_exclusive=[("user", "users", "users_file")],
+        required_one_of=[("user", "users", "users_file")],
         required_if=[("login", True, ["user_agent"])],
         name="moodle_apilogin_user",
     )

@@ -3,8 +3,11 @@
 Behaviour follows the plugin (blakekidney/moodle-auth_apilogin) with the lab's 4.5 patch applied; with
 `state.apilogin_patched = False` services.php answers as the shipped plugin does on 4.5: HTTP 500, empty body (190)."""
 import hashlib
+import json
 import re
 import time
+import weakref
+from json.encoder import encode_basestring_ascii
 
 from ..response import Response, redirect
 from ..util import php_json_pretty, random_hex32
@@ -68,7 +71,38 @@ def sign(params, secret):
 
 
 def _json(data):
+    if isinstance(data.get("data"), dict) and len(data["data"]) > 100 and list(data) == ["data", "success"]:
+        return Response(200, all_users_json(data["data"], data["success"]), content_type="application/json")
     return Response(200, php_json_pretty(data), content_type="application/json")
+
+
+def _scalar(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    return json.dumps(value)
+
+
+def all_users_json(users, success=True):
+    """php_json_pretty({"data": users, "success": success}) for getAllUsers' {id: {column: value}}, byte for byte:
+    json.dumps with indent runs its pure-Python encoder, which made answering 100,000 users take seconds."""
+    first = next(iter(users.values()), None) if users else None
+    if not isinstance(first, dict) or not first:
+        return php_json_pretty({"data": users, "success": success})
+    columns = tuple(first)
+    lines = ["            %s: %%s" % encode_basestring_ascii(column).replace("%", "%%") for column in columns]
+    template = "        %s: {\n" + ",\n".join(lines) + "\n        }"
+    rows = []
+    for key, user in users.items():
+        if not isinstance(user, dict) or tuple(user) != columns:
+            return php_json_pretty({"data": users, "success": success})
+        rows.append(template % ((encode_basestring_ascii(str(key)),) + tuple(
+            encode_basestring_ascii(value) if value.__class__ is str else _scalar(value) for value in user.values())))
+    text = '{\n    "data": {\n%s\n    },\n    "success": %s\n}' % (",\n".join(rows), _scalar(success))
+    return text.replace("/", "\\/")
 
 
 def _column(user, field):
@@ -111,13 +145,93 @@ def _check_required(post, required):
                     "the following: %s" % (php_string(post["useridfield"]), ", ".join(IDFIELDS)))
 
 
-def _find_user(state, post):
+# ---------------------------------------------------------------- lookups
+# From this many users on, username/email/idnumber lookups use an index (a scan per createUser made creating 100,000
+# users quadratic). The index lives only across consecutive services.php requests: any other request (another page
+# may rename a user), a cleared log, a reset or restore, or a user added elsewhere rebuilds it. Small sites (the
+# tests, which may also edit state.users directly) always scan.
+INDEX_FROM = 1000
+INDEXED = ("username", "email", "idnumber")
+_INDEXES = weakref.WeakKeyDictionary()     # SiteState -> _Index (kept out of the state: snapshots copy its vars)
+
+
+class _Index(object):
+    def __init__(self, state):
+        self.values = dict((field, {}) for field in INDEXED)
+        for user in state.users.values():
+            self.add(user)
+        self.users = state.users     # the dict itself (an id() could be reused after a reset)
+        self.key = None
+
+    def add(self, user):
+        for field in INDEXED:
+            value = _column(user, field)
+            if value:
+                self.values[field].setdefault(value, set()).add(user["id"])
+
+    def drop(self, user):
+        for field in INDEXED:
+            self.values[field].get(_column(user, field), set()).discard(user["id"])
+
+
+def _log_length(ctx):
+    log = getattr(ctx.sim, "_log", None)
+    return len(log) if log is not None else -1
+
+
+def _state_key(ctx, logged):
+    state = ctx.state
+    return (len(state.users), state.next_user_id, logged)
+
+
+def _index(ctx):
+    """The index of ctx.state's users (None on a small site)."""
+    state = ctx.state
+    if len(state.users) < INDEX_FROM:
+        return None
+    index = _INDEXES.get(state)
+    if index is None or index.users is not state.users or index.key != _state_key(ctx, _log_length(ctx)):
+        index = _Index(state)
+        _INDEXES[state] = index
+    return index
+
+
+def _index_done(ctx):
+    """After a services.php request: the index stays valid for the next one (this request is logged next)."""
+    index = _INDEXES.get(ctx.state)
+    if index is not None and index.users is ctx.state.users:
+        index.key = _state_key(ctx, _log_length(ctx) + 1)
+
+
+def _users_with(ctx, field, value):
+    """The users whose column ``field`` is ``value``, by id."""
+    state = ctx.state
+    if field == "id":
+        user = state.users.get(int(value)) if value.isdigit() and str(int(value)) == value else None
+        return [user] if user is not None else []
+    index = _index(ctx) if field in INDEXED else None
+    if index is None:
+        return [state.users[uid] for uid in sorted(state.users) if _column(state.users[uid], field) == value]
+    found = [state.users[uid] for uid in sorted(index.values[field].get(value, ())) if uid in state.users]
+    return [user for user in found if _column(user, field) == value]
+
+
+def _find_user(ctx, post):
     field, value = post["useridfield"], php_string(post["userid"])
-    for uid in sorted(state.users):
-        u = state.users[uid]
-        if _column(u, field) == value:
-            return u
+    found = _users_with(ctx, field, value)
+    if found:
+        return found[0]
     raise _fail("User not found with %s equal to %s." % (field, value))
+
+
+def _rewrite(ctx, user, change):
+    """Change ``user``'s columns with ``change()``, keeping the index current."""
+    index = _index(ctx)
+    if index is not None:
+        index.drop(user)
+    change()
+    if index is not None:
+        index.add(user)
 
 
 def _userdata(post):
@@ -129,7 +243,7 @@ def _userdata(post):
 def m_getUser(ctx, post):
     _check_required(post, ("userid", "useridfield"))
     fields = _fields(post)
-    user = _find_user(ctx.state, post)
+    user = _find_user(ctx, post)
     raise Respond(True, {"data": _select(user, fields)})
 
 
@@ -151,9 +265,18 @@ def m_createUser(ctx, post):
                  if k not in ("id", "password", "secret") and k in FIELD_DEFAULTS)
     matches = []
     username, email, idnumber = pdata["username"], pdata["email"], pdata.get("idnumber")
-    found = sorted((u for u in state.users.values()        # one pass without sorting 10,000 ids for every creation
-                    if u["username"] == username or u["email"] == email or (idnumber and u.get("idnumber") == idnumber)),
-                   key=lambda u: u["id"])
+    index = _index(ctx)
+    if index is None:
+        found = sorted((u for u in state.users.values()
+                        if u["username"] == username or u["email"] == email or (idnumber and u.get("idnumber") == idnumber)),
+                       key=lambda u: u["id"])
+    else:
+        ids = set(index.values["username"].get(username, ())) | index.values["email"].get(email, set())
+        if idnumber:
+            ids |= index.values["idnumber"].get(idnumber, set())
+        found = sorted((state.users[uid] for uid in ids if uid in state.users), key=lambda u: u["id"])
+        found = [u for u in found
+                 if u["username"] == username or u["email"] == email or (idnumber and u.get("idnumber") == idnumber)]
     for u in found:
         if username == u["username"]:
             matches.append("username")
@@ -173,6 +296,8 @@ def m_createUser(ctx, post):
     extra.setdefault("confirmed", 0)
     u = state.add_user(pdata["username"], "NOT SET %d" % int(time.time()), pdata["firstname"], pdata["lastname"],
                        pdata["email"], pdata.get("auth") or "manual", **extra)
+    if index is not None:
+        index.add(u)
     raise Respond(True, {"data": u["id"]})
 
 
@@ -188,28 +313,34 @@ def _andlist(items):
 
 def m_updateUser(ctx, post):
     _check_required(post, ("userid", "userdata", "useridfield"))
-    user = _find_user(ctx.state, post)
+    user = _find_user(ctx, post)
     pdata = dict((k, php_string(v)) for k, v in _userdata(post).items() if k != "id" and k in FIELD_DEFAULTS)
     if any(f in MISSING_COLUMNS for f in pdata):
         raise _fail(DBERROR)
-    for k, v in pdata.items():
-        user[k] = int(v) if k in ("suspended", "deleted", "confirmed") and v.lstrip("-").isdigit() else v
+
+    def change():
+        for k, v in pdata.items():
+            user[k] = int(v) if k in ("suspended", "deleted", "confirmed") and v.lstrip("-").isdigit() else v
+    _rewrite(ctx, user, change)
     raise Respond(True, {"data": str(user["id"])})
 
 
 def m_deleteUser(ctx, post):
     state = ctx.state
     _check_required(post, ("userid", "useridfield"))
-    user = _find_user(state, post)
+    user = _find_user(ctx, post)
     if user["username"] == "guest" or user["id"] == 1:
         raise _fail("The guest account cannot be deleted.")
     if state.is_siteadmin(user["id"]):
         raise _fail("Local administrators cannot be deleted.")
     now = int(time.time())
-    user["deleted"] = 1
-    user["username"] = "%s/%d" % (user["username"], now)
-    user["email"] = "%s/%d" % (user["email"], now)
-    user["idnumber"] = "%s/%d" % (user.get("idnumber") or "", now)
+
+    def change():
+        user["deleted"] = 1
+        user["username"] = "%s/%d" % (user["username"], now)
+        user["email"] = "%s/%d" % (user["email"], now)
+        user["idnumber"] = "%s/%d" % (user.get("idnumber") or "", now)
+    _rewrite(ctx, user, change)
     user["password"] = "USER DELETED ON " + time.strftime("%Y-%m-%d %H:%M:%S")
     user["timemodified"] = now
     raise Respond(True, {"data": str(user["id"])})
@@ -217,7 +348,7 @@ def m_deleteUser(ctx, post):
 
 def _set_suspended(ctx, post, value):
     _check_required(post, ("userid", "useridfield"))
-    user = _find_user(ctx.state, post)
+    user = _find_user(ctx, post)
     user["suspended"] = value
     raise Respond(True, {"data": str(user["id"])})
 
@@ -233,7 +364,7 @@ def m_unsuspendUser(ctx, post):
 def m_logUser(ctx, post):
     state = ctx.state
     _check_required(post, ("userid", "useridfield", "useragent"))
-    user = _find_user(state, post)
+    user = _find_user(ctx, post)
     for t in [t for t, v in state.apilogin_tokens.items() if v["userid"] == user["id"]]:
         del state.apilogin_tokens[t]
     token = random_hex32()
@@ -268,6 +399,8 @@ def services(ctx):
         METHODS[post["method"]](ctx, post)
     except Respond as r:
         return _json(r.data)
+    finally:
+        _index_done(ctx)
     return _json({"success": True})
 
 
