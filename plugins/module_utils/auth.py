@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
     LoginFailedError,
+    MfaRequiredError,
     MoodleError,
     NotMoodleError,
     WrongUrlError,
@@ -31,8 +32,29 @@ _INTERRUPTING_PAGES = {
     "/user/policy.php": "Moodle requires the account to accept the site policy first",
     "/admin/tool/policy/index.php": "Moodle requires the account to accept the site policies first",
     "/user/edit.php": "Moodle requires the account to complete its profile first",
-    "/admin/tool/mfa/auth.php": "Moodle requires multi-factor authentication for this account",
 }
+# tool_mfa's page (f26 613, 5.1.3 552): a login it intercepts ends there, M.cfg.userId already set.
+MFA_PAGE = "/admin/tool/mfa/auth.php"
+MFA_BODY_ID = 'id="page-admin-tool-mfa-auth"'
+
+
+def mfa_intercepted(response):
+    """Whether ``response`` is tool_mfa's interception: a redirect to /admin/tool/mfa/auth.php, or that page."""
+    if response.is_redirect:
+        return urlsplit(response.location or "").path.endswith(MFA_PAGE)
+    if urlsplit(getattr(response, "url", None) or "").path.endswith(MFA_PAGE):
+        return True
+    return "html" in (response.content_type or "") and MFA_BODY_ID in (response.text or "")
+
+
+def mfa_detail(response):
+    """What the MFA page asks for, for the error message (never a code)."""
+    text = "" if response.is_redirect else (response.text or "")
+    if 'name="verificationcode"' in text:
+        return "it asks for a verification code"
+    if "Unable to authenticate" in text:
+        return "it answers 'Unable to authenticate': no enabled factor lets this account through"
+    return None
 
 
 # How many parent paths of url a wrong path is followed up with (GETs of <parent>/login/index.php, never a POST)
@@ -222,6 +244,9 @@ class PasswordAuth(AuthMethod):
         while response.is_redirect and hops < 6:
             client.transport.check_redirect_target(response)
             path = urlsplit(response.location).path
+            if path.endswith(MFA_PAGE):
+                page = client.transport.request("GET", response.location)
+                raise MfaRequiredError(self.options["username"], "the login", mfa_detail(page))
             for prefix, reason in _INTERRUPTING_PAGES.items():
                 if path.endswith(prefix):
                     raise LoginFailedError(
@@ -238,6 +263,8 @@ class PasswordAuth(AuthMethod):
                          "auth_method: cas. Repeated failures can lock the account (lockoutthreshold).")
             response = client.transport.request("GET", response.location)
             hops += 1
+        if mfa_intercepted(response):
+            raise MfaRequiredError(self.options["username"], "the login", mfa_detail(response))
         page = Page(response.text)
         if response.status != 200 or page.user_id <= 0:
             detail = "; ".join(page.error_messages or page.alerts) or "HTTP %s" % response.status
@@ -338,6 +365,9 @@ class CasAuth(PasswordAuth):
 
     def _check_moodle_hop(self, client, target):
         path = urlsplit(target).path
+        if path.endswith(MFA_PAGE):
+            page = client.transport.request("GET", target)
+            raise MfaRequiredError(self.options["username"], "the CAS login", mfa_detail(page))
         for prefix, reason in _INTERRUPTING_PAGES.items():
             if path.endswith(prefix):
                 raise LoginFailedError(
@@ -385,6 +415,8 @@ class CasAuth(PasswordAuth):
 
     def finish_cas_login(self, client, response, on_cas):
         """SessionInfo from the Moodle page the CAS sign-in ended on, or LoginFailedError saying why."""
+        if mfa_intercepted(response):
+            raise MfaRequiredError(self.options["username"], "the CAS login", mfa_detail(response))
         page = Page(response.text)
         if response.status == 200 and page.user_id > 0:
             if normalise_base_url(page.wwwroot or client.base_url).lower() != client.base_url.lower():

@@ -20,10 +20,13 @@ from ansible_collections.moodleops.auth.plugins.module_utils.auth import (
     LOGIN_PATH,
     SessionInfo,
     auth_method_for,
+    mfa_detail,
+    mfa_intercepted,
     wrong_url_error,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
+    MfaRequiredError,
     NotMoodleError,
     PageError,
     SessionLostError,
@@ -192,6 +195,8 @@ class MoodleClient:
                 response = self.follow(response)
             elif response.is_redirect:
                 self.transport.check_redirect_target(response)
+            if mfa_intercepted(response):
+                raise self._mfa_error(path, response)
             if not self.is_login_page(response):
                 return response
             if attempt == 2:
@@ -203,11 +208,12 @@ class MoodleClient:
                  "or the session timed out.")
 
     def follow(self, response, limit=6):
-        """Follow up to ``limit`` redirects (each checked to stay in the site), stopping at one to the login page."""
+        """Follow up to ``limit`` redirects (each checked to stay in the site), stopping at one to the login page
+        or to tool_mfa's auth.php."""
         hops = 0
         while response.is_redirect and hops < limit:
             self.transport.check_redirect_target(response)
-            if self._points_to_login(response.location):
+            if self._points_to_login(response.location) or mfa_intercepted(response):
                 return response
             response = self.transport.request("GET", response.location)
             hops += 1
@@ -283,11 +289,28 @@ class MoodleClient:
             response = self.transport.request("POST", path, params=params, data=data, write=write)
             if response.is_redirect:
                 self.transport.check_redirect_target(response)
+                if mfa_intercepted(response):
+                    raise self._mfa_error(path, response)
             if attempt == 2 or not self._session_refused(response):
                 return response
             sesskey = self._start_over().sesskey
             data, params = with_sesskey(data, sesskey), with_sesskey(params, sesskey)
         return response
+
+    def _mfa_error(self, path, response):
+        """MfaRequiredError for a page of the session that tool_mfa sent to /admin/tool/mfa/auth.php (a session
+        from the cache opened before MFA was switched on, or one MFA re-checks)."""
+        if self._cache is not None:
+            self._cache.drop()
+        detail = None
+        if response.is_redirect:
+            try:
+                detail = mfa_detail(self.transport.request("GET", response.location))
+            except Exception:   # the detail is a courtesy
+                detail = None
+        else:
+            detail = mfa_detail(response)
+        return MfaRequiredError(self.options.get("username"), "GET /%s" % path.split("?")[0].lstrip("/"), detail)
 
     def _session_refused(self, response):
         if self.is_login_page(response):

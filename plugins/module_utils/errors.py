@@ -81,6 +81,29 @@ class LoginFailedError(MoodleError):
     """Moodle refused the credentials."""
 
 
+MFA_FIX = ("Let the automation through without a code: enable a factor it passes by itself with weight 100 (factor "
+           "iprange with the controller's address in its safe IP ranges, or factor auth with the account's "
+           "authentication type) with moodleops.auth.moodle_mfa, or switch MFA off on the Moodle host "
+           "(php admin/cli/cfg.php --component=tool_mfa --name=enabled --set=0).")
+
+
+class MfaRequiredError(LoginFailedError):
+    """Moodle's multi-factor authentication (tool_mfa) intercepted the login or a page: the account must pass a
+    factor (a code) before its session may be used."""
+
+    def __init__(self, username, where, detail=None):
+        super(MfaRequiredError, self).__init__(
+            "Logged in as '%s', but Moodle requires multi-factor authentication (tool_mfa) first: %s sent the session "
+            "to /admin/tool/mfa/auth.php%s, and a task cannot enter a code." % (
+                username, where, " (%s)" % detail if detail else ""),
+            errorcode="mfa", hint=MFA_FIX)
+
+
+class MfaLockoutError(MoodleError):
+    """moodle_mfa's guard: the MFA state asked for would keep the automation's own account out (predicted in check
+    mode, proved by a fresh login otherwise; the change is then reverted)."""
+
+
 class SessionLostError(MoodleError):
     """The Moodle session ended while the module was working."""
 
@@ -151,6 +174,32 @@ class LockTimeoutError(MoodleError):
 
 class InvalidInputError(MoodleError):
     """Module options that cannot work; raised before the first write."""
+
+
+class HttpsOnlyError(InvalidInputError):
+    """An OAuth 2 service URL that is not https:// (Moodle's error/sslonlyaccess): refused before any write."""
+
+    def __init__(self, option):
+        super(HttpsOnlyError, self).__init__(
+            "%s must start with https://: Moodle's OAuth 2 services accept only https URLs for the service base URL "
+            "and every endpoint." % option, "sslonlyaccess",
+            hint="Give the provider's https address; nothing was written.")
+        self.option = option
+
+
+class OAuth2DiscoveryError(MoodleError):
+    """Moodle saved a new OAuth 2 service but could not fetch <base_url>/.well-known/openid-configuration."""
+
+    def __init__(self, issuer, base_url, reason):
+        super(OAuth2DiscoveryError, self).__init__(
+            "Moodle created the OAuth 2 service %s but could not discover its endpoints from %s: %s The service is "
+            "left without endpoints." % (issuer, base_url, reason),
+            hint="Moodle's own curl fetches <base_url>/.well-known/openid-configuration from the Moodle server: "
+                 "allow the provider's host and port in the admin settings curlsecurityblockedhosts and "
+                 "curlsecurityallowedport (Site administration > General > Security > HTTP security, section "
+                 "httpsecurity) and make the host reachable from the Moodle server, then re-run: the module deletes "
+                 "the service left without endpoints and creates it again (or give endpoints and omit base_url).")
+        self.issuer = issuer
 
 
 def web_service_error(errorcode, message, debuginfo=None, function=None, via="REST"):

@@ -177,6 +177,9 @@ MODULE_RULES = {
                             "authentication_request_url": url(), "jwks_url": url(), "access_token_url": url()},
     "moodle_eduauth": {"appid": identifier(40), "app_token": Rule(40, secret=True), "target_url": url(),
                        "callforward": url()},
+    # mdl_oauth2_issuer: name, loginpagename char(255); clientid, clientsecret text; the image field maxlength 1024
+    "moodle_oauth2_issuer": {"name": text(255), "client_id": text(1333), "client_secret": Rule(1333, secret=True),
+                             "base_url": url(), "image": Rule(1024, url=True), "login_page_name": text(255, empty=True)},
 }
 
 # What YAML turns into a boolean (YAML 1.1, as Ansible reads playbooks): once parsed, the spelling is gone.

@@ -13,6 +13,7 @@ table fits every fixture folder of the same scenario: 4.5.6 and 5.1.3 number dif
                is recorded as a gap in the report (payload: (path, body))
   cas          POST /__sim__/cas (the simulator's CAS server; configure_moodle points auth_cas at it)
   note         nothing to do in the simulator (payload: why)
+A payload with "fixtures": "<folder name>" runs only when replaying that folder (the labs differ).
 """
 from __future__ import annotations
 
@@ -92,9 +93,21 @@ STEPS: dict[str, list[tuple[str, object]]] = {
             ("auth_logo", ""), ("certificate_path", ""), ("curl_ssl_version", ""), ("logout_return_url", ""))],
         ("cas", {"configure_moodle": True, "multiauth": "0", "casversion": "2.0"}),
     ],
+    # fifth (4.5.6) / fourth (5.1.3) session: reset.sh (only guest and admin); the recorder's OpenID provider at
+    # https://127.0.0.1:8445 is answered in-process by the simulator (its own provider runs on another port)
+    "f25-admin-login-get": [
+        ("reset_bare", {}),
+        ("proposed", ("/__sim__/oidc", {"aliases": ["127.0.0.1:8445", "127.0.0.1:8444"]})),
+    ],
     "f24-cas-multiauth-login-page": [("cfg", {"component": "auth_cas", "name": "multiauth", "set": "1"})],
     "f24-cas-v3-login-page": [
         ("cfg", {"component": "auth_cas", "name": "casversion", "set": "3.0"}),
         ("cfg", {"component": "auth_cas", "name": "multiauth", "set": "0"}),
+    ],
+    # f26 (MFA) starts where f25 ended: oauth2 enabled (567 / 5.1.3 500); on the 4.5.6 lab userkey is enabled too
+    # (568 and factor_auth's goodauth 587 list it; 5.1.3 520 does not). "fixtures": only for that folder.
+    "f26-admin-login-get": [
+        ("cfg", {"name": "auth", "set": "email,userkey,oauth2", "fixtures": "moodle-4.5.6"}),
+        ("cfg", {"name": "auth", "set": "email,oauth2", "fixtures": "moodle-5.1.3"}),
     ],
 }

@@ -71,6 +71,11 @@ SKIPPED = {
         "986f2d15ad",
         "needs a real CAS server (cas.example.edu, its CA file /etc/ssl/certs/campus-ca.pem, a CAS account that is a "
         "Moodle site admin with auth cas); targets/cas_login runs auth_method: cas with the simulator's CAS server"),
+    "docs/sign-in-oauth2.md#Providers": (
+        "ff661fcc8c",
+        "needs the providers on the internet (sso.example.edu, login.microsoftonline.com, accounts.google.com): Moodle "
+        "discovers their endpoints from the Moodle server when it creates the service; targets/moodle_oauth2_issuer "
+        "runs discovery against the simulator's own OpenID provider (blocked, allowed, the re-run converging)"),
     "docs/sign-in-eduauth.md#Sign-in: local_eduauth (an app logs a user in through Moodle)": (
         "858f24f8bf",
         "interactive: ansible.builtin.pause waits for a person to log in through the URL in a browser, then "
@@ -93,8 +98,10 @@ VARIABLES = {
          "firstname": "Ann", "lastname": "Other"},
     ],
     "browser_user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "vault_oidc_client_secret": "oidc-Client-Secret-42",    # docs/sign-in-oauth2.md: the provider's client secret
 }
-SECRET_VARIABLES = ("vault_admin", "vault_moodle_admin_password", "vault_moodle_apilogin_secret", "vault_ci_token")
+SECRET_VARIABLES = ("vault_admin", "vault_moodle_admin_password", "vault_moodle_apilogin_secret", "vault_ci_token",
+                    "vault_oidc_client_secret")
 
 # auth_apilogin's settings as an administrator sets them once on the Moodle host (cfg.php; here /__sim__/cfg)
 APILOGIN_CFG = [("auth_apilogin", "apikey", APILOGIN_SECRET), ("auth_apilogin", "allowipaddr", CONTROLLER)]

@@ -27,7 +27,17 @@ def handle(sim, method, path, body):
             out = state.to_json()
             if getattr(sim, "cas", None) is not None:
                 out["cas_server"] = sim.cas.to_json()
+            if getattr(sim, "oidc", None) is not None:
+                out["oidc_server"] = sim.oidc.to_json()
             return _json(out)
+        if path == "/__sim__/oidc":          # our OpenID provider (f25): GET = its state, POST {"aliases": [...]}
+            if method == "POST":
+                with sim.oidc.lock:
+                    if "aliases" in req:
+                        sim.oidc.aliases = [str(a) for a in req["aliases"]]
+                    if req.get("clear_log"):
+                        sim.oidc.log = []
+            return _json(sim.oidc.to_json())
         if path == "/__sim__/cas":           # our CAS server (f24): GET = its state, POST = configure it
             from .pages.cas import control_cas
             return _json(control_cas(sim, method, req))
@@ -37,6 +47,8 @@ def handle(sim, method, path, body):
             sim.set_fault("none")
             if getattr(sim, "cas", None) is not None:
                 sim.cas.reset()
+            if getattr(sim, "oidc", None) is not None:
+                sim.oidc.reset()
             return _json({"ok": True, "state": state.kind})
         if path == "/__sim__/snapshot" and method == "POST":     # {"name": "x"}: what a database backup holds
             return _json({"ok": True, "snapshots": state.snapshot(str(req.get("name") or "default"))})

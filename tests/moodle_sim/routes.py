@@ -1,9 +1,11 @@
 """URL path -> page handler."""
 from .pages import admin_settings, ajax, auth_plugins, login, rest, services, tokens, tokens_login, webservice
 from .pages import apilogin, eduauth, lti, userkey
+from .pages import oauth2
 from .pages import roles, services_user_settings
 from .pages import users_edit, users_list
 from .pages.admin_settings_upgrade import admin_index, upgradesettings_php
+from .pages import mfa
 
 
 ROUTES = {
@@ -20,6 +22,8 @@ ROUTES = {
     "/admin/settings.php": admin_settings.settings,
     "/admin/search.php": admin_settings.search,
     "/admin/auth.php": auth_plugins.auth_php,
+    "/admin/tool/mfa/auth.php": mfa.auth_php,
+    "/admin/tool/mfa/index.php": mfa.index_php,
     "/admin/webservice/protocols.php": webservice.protocols_php,
     "/admin/webservice/service.php": services.service_php,
     "/admin/webservice/service_functions.php": services.service_functions,
@@ -36,6 +40,10 @@ ROUTES = {
     "/local/eduauth/logout.php": eduauth.logout_php,
     "/admin/enrol.php": lti.enrol_php,
     "/enrol/lti/register_platform.php": lti.register_platform_php,
+    "/admin/tool/oauth2/issuers.php": oauth2.issuers_php,
+    "/admin/tool/oauth2/endpoints.php": oauth2.endpoints_php,
+    "/admin/tool/oauth2/userfieldmappings.php": oauth2.userfieldmappings_php,
+    "/auth/oauth2/login.php": oauth2.login_php,
     "/admin/roles/manage.php": roles.manage_php,
     "/admin/roles/define.php": roles.define_php,
     "/admin/roles/assign.php": roles.assign_php,

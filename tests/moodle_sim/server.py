@@ -273,6 +273,8 @@ class Simulator(object):
         self._thread = None
         from .cas_server import CasServer
         self.cas = CasServer(host=host)       # our CAS server (f24), on a second port
+        from .oidc_server import OidcServer
+        self.oidc = OidcServer(host=host)     # our OpenID provider (f25), HTTPS on a third port
         from . import routes
         self._routes = routes.ROUTES
 
@@ -286,9 +288,12 @@ class Simulator(object):
     def _start_cas(self):
         self.cas.start()
         self.state.cas_server = self.cas
+        self.oidc.start()
+        self.state.oidc_server = self.oidc
 
     def stop(self):
         self.cas.stop()
+        self.oidc.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -311,6 +316,7 @@ class Simulator(object):
         finally:
             self._httpd.server_close()
             self.cas.stop()
+            self.oidc.stop()
 
     def __enter__(self):
         return self.start()

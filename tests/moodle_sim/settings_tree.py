@@ -434,6 +434,49 @@ SECTIONS = [
             parents=("Administration", "Server", "Email")),
 ]
 
+# tool_mfa (f26): Manage multi-factor authentication and one settings page per factor (579-591, 5.1.3 512-524).
+# factor_email is enabled on a fresh 5.1.3 site (524 "Default: Yes"), off on 4.5.6 (591).
+MFA_FACTOR_NAMES = ("admin", "auth", "capability", "cohort", "email", "grace", "iprange", "nosetup", "role", "sms",
+                    "token", "totp", "webauthn")
+MFA_SETTINGS = [
+    _cb("tool_mfa", "enabled", "MFA plugin enabled", "0"),
+    _int(Setting("tool_mfa", "lockout", "text", "Lockout threshold", "10")),
+    _cb("tool_mfa", "debugmode", "Enable debug mode", "0"),
+    Setting("tool_mfa", "redir_exclusions", "textarea", "URLS which should not redirect the MFA check", ""),
+    _cb("tool_mfa", "guidance", "Use guidance page", "0"),
+    Setting("tool_mfa", "guidancecontent", "textarea", "Guidance page content", ""),
+    Setting("tool_mfa", "guidancefiles", "storedfile", "Guidance page files", ""),
+]
+
+
+def _factor_settings(name):
+    """s_factor_<name>_enabled and _weight, then the factor's own settings (the recorded ones; the others: Moodle's
+    settings.php of the factor, enabled and weight only in the simulator)."""
+    if name == "email":
+        enabled = [_since("5.1", [_cb("factor_email", "enabled", "Enable factor", "1")])[0],
+                   _cb("factor_email", "enabled", "Enable factor", "0")]
+        enabled[1].until = "4.5"
+    else:
+        enabled = [_cb("factor_%s" % name, "enabled", "Enable factor", "0")]
+    own = {
+        "iprange": [Setting("factor_iprange", "safeips", "textarea", "Safe IP ranges", "")],
+        "totp": [Setting("factor_totp", "window", "duration", "TOTP verification window", "15",
+                         [("1", "seconds")]),
+                 _cb("factor_totp", "totplink", "Show mobile app setup link", "1")],
+        "auth": [Setting("factor_auth", "goodauth", "multicheckbox", "Factor authentication types", "")],
+        "email": [Setting("factor_email", "duration", "duration", "Validity duration", "1800", DURATION_UNITS),
+                  _cb("factor_email", "suspend", "Suspend unauthorised accounts", "0")],
+    }.get(name, [])
+    return enabled + [_int(Setting("factor_%s" % name, "weight", "text", "Factor weight", "100"))] + own
+
+
+MFA_SECTIONS = [Section("managemfa", "Manage multi-factor authentication", MFA_SETTINGS, kind="managemfa",
+                        parents=("Administration", "Plugins", "Admin tools", "Multi-factor authentication"))] + [
+    Section("factor_%s" % name, name, _factor_settings(name), kind="mfafactor",
+            parents=("Administration", "Plugins", "Admin tools", "Multi-factor authentication"))
+    for name in MFA_FACTOR_NAMES]
+SECTIONS += MFA_SECTIONS
+
 SECTIONS_BY_NAME = dict((s.name, s) for s in SECTIONS)
 
 

@@ -70,6 +70,7 @@ def _user(uid, username, password, firstname, lastname, email, auth="manual", no
 
 class SiteState(object):
     cas_server = None     # the simulator's own CAS server (cas_server.py), set when it runs
+    oidc_server = None    # the simulator's own OpenID provider (oidc_server.py), set when it runs
 
     def __init__(self, kind="fresh", wwwroot="http://127.0.0.1:8080", moodle=None):
         self.lock = threading.RLock()
@@ -150,6 +151,13 @@ class SiteState(object):
             self.dead_sids = set()        # sessions ended without the browser getting a new cookie
             self.lti_registrations = {}   # id -> registration dict
             self.next_lti_id = 1
+            # tool_oauth2 (f25): issuers, their endpoints and user field mappings (pages/oauth2.py)
+            self.oauth2_issuers = {}      # id -> issuer dict (mdl_oauth2_issuer's columns)
+            self.oauth2_endpoints = {}    # id -> {id, issuerid, name, url}
+            self.oauth2_mappings = {}     # id -> {id, issuerid, externalfield, internalfield}
+            self.next_oauth2_issuer_id = 1
+            self.next_oauth2_endpoint_id = 1
+            self.next_oauth2_mapping_id = 1
             self.php_extensions = {"ldap": False}
             if kind == "configured":
                 self.set_config("enablewebservices", "1")
@@ -283,7 +291,7 @@ class SiteState(object):
     # Not part of the site's database: the lock, the emulated release, the address, the CAS server, the snapshots
     # themselves, sessions (Moodle's default file sessions live in moodledata, which a database restore leaves as it
     # is) and the code/PHP variants (plugin patch, PHP extensions).
-    NOT_RESTORED = ("lock", "moodle", "wwwroot", "cas_server", "snapshots", "sessions", "dead_sids",
+    NOT_RESTORED = ("lock", "moodle", "wwwroot", "cas_server", "oidc_server", "snapshots", "sessions", "dead_sids",
                     "apilogin_patched", "php_extensions")
 
     def snapshot(self, name="default"):
@@ -318,4 +326,10 @@ class SiteState(object):
                 debug=self.debug,
                 # accesstokenurl left out: the integration runner takes every value under a *token* key for a secret
                 lti_registrations=[dict((k, v) for k, v in self.lti_registrations[i].items() if k != "accesstokenurl")
-                                   for i in sorted(self.lti_registrations)]))
+                                   for i in sorted(self.lti_registrations)],
+                oauth2_issuers=[dict(self.oauth2_issuers[i],
+                                     endpoints=[dict(e) for _k, e in sorted(self.oauth2_endpoints.items())
+                                                if e["issuerid"] == i],
+                                     mappings=[dict(m) for _k, m in sorted(self.oauth2_mappings.items())
+                                               if m["issuerid"] == i])
+                                for i in sorted(self.oauth2_issuers)]))

@@ -193,6 +193,9 @@ def set_plugin_state(ws, params):
         state.set_enabled_auths(auths)
         from .state import auth_plugins
         label = auth_plugins(state.moodle).get(name, ("[[pluginname]]",))[0]
+    elif ptype == "factor" and name:          # tool_mfa's factor switches (5.1.3 526)
+        from .pages.mfa import set_factor_state
+        changed, label = set_factor_state(state, plugin, on)
     elif ptype == "webservice" and name:
         protos = state.protocols
         if on and name not in protos:

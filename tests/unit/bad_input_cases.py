@@ -12,9 +12,11 @@ BASE = {
     "moodle_token": {"user": "admin", "service": "moodle_mobile_app"},
     "moodle_user": {"username": "bad_input_user", "login_username": "admin", "login_password": "Admin#12345"},
     "moodle_auth_plugin": {"name": "email"},
+    "moodle_mfa": {},
     "moodle_userkey_url": {"user": {"username": "admin"}, "token": "0123456789abcdef0123456789abcdef"},
     "moodle_apilogin_user": {"secret": "apilogin-Secret-1", "user": {"username": "bad_input_user"}},
     "moodle_lti_platform": {"name": "Bad input platform"},
+    "moodle_oauth2_issuer": {"name": "Bad input issuer"},
     "moodle_eduauth": {"action": "login_url", "appid": "at.example.badinput"},
 }
 MODULES = sorted(BASE)
@@ -56,6 +58,11 @@ STRINGS = [
     ("moodle_lti_platform", "authentication_request_url", None, "url"),
     ("moodle_lti_platform", "jwks_url", None, "url"),
     ("moodle_lti_platform", "access_token_url", None, "url"),
+    ("moodle_oauth2_issuer", "name", 255, "text"),
+    ("moodle_oauth2_issuer", "client_id", 1333, "text"),
+    ("moodle_oauth2_issuer", "client_secret", 1333, "secret"),
+    ("moodle_oauth2_issuer", "base_url", None, "url"),
+    ("moodle_oauth2_issuer", "login_page_name", 255, "text"),
     ("moodle_eduauth", "appid", 40, "text"),
     ("moodle_eduauth", "app_token", 40, "secret"),
     ("moodle_eduauth", "target_url", None, "url"),
@@ -65,6 +72,7 @@ STRINGS = [
 # Options that may be an empty string (it means "none" to Moodle).
 EMPTY_ALLOWED = {("moodle_role", "archetype"), ("moodle_external_service", "required_capability"),
                  ("moodle_user", "idnumber")}
+EMPTY_ALLOWED.add(("moodle_oauth2_issuer", "login_page_name"))    # empty: the login page shows the name
 
 URL_VARIANTS = {
     "no_scheme": "platform.example.edu/lti/auth",
@@ -208,6 +216,20 @@ def typed_cases():
         ("moodle_auth_plugin", {"settings": ["recaptcha"]}, ["settings"]),
         ("moodle_auth_plugin", {"name": "auth email"}, ["name"]),
         ("moodle_auth_plugin", {"name": "Email"}, ["name"]),
+        ("moodle_mfa", {"enabled": "perhaps"}, ["enabled"]),
+        ("moodle_mfa", {"lockout_check": "maybe"}, ["lockout_check"]),
+        ("moodle_mfa", {"factors": {"iprange": "on"}}, ["factors.iprange"]),
+        ("moodle_mfa", {"factors": {"iprange": {"weight": "heavy"}}}, ["factors.iprange.weight"]),
+        ("moodle_mfa", {"factors": {"iprange": {"enable": True}}}, ["factors.iprange"]),
+        ("moodle_mfa", {"factors": {"iprange": {"enabled": "yes please"}}}, ["factors.iprange.enabled"]),
+        ("moodle_mfa", {"factor_order": ["totp", "totp"]}, ["factor_order"]),
+        ("moodle_mfa", {"factors": {"totp": {"enabled": False}}, "factor_order": ["totp"]}, ["factor_order"]),
+        ("moodle_mfa", {"factors": {"ipranges": {"enabled": True}}, "enabled": True}, ["ipranges"]),
+        ("moodle_mfa", {"settings": {"lockouts": 3}}, ["settings.lockouts"]),
+        ("moodle_mfa", {"factors": {"iprange": {"settings": {"safeip": ["127.0.0.1"]}}}},
+         ["factors.iprange.settings.safeip"]),
+        ("moodle_mfa", {"factors": {"auth": {"settings": {"goodauth": ["ldapx"]}}}},
+         ["factors.auth.settings.goodauth"]),
         ("moodle_userkey_url", {"user": "admin"}, ["user"]),
         ("moodle_userkey_url", {"user": {}}, ["user"]),
         ("moodle_userkey_url", {"course_id": "maths"}, ["course_id"]),
@@ -219,6 +241,14 @@ def typed_cases():
         ("moodle_lti_platform", {"state": "registered"}, ["state"]),
         ("moodle_lti_platform", {"enable_plugins": "some"}, ["enable_plugins"]),
         ("moodle_lti_platform", {"platform_id": "https://canvas.example.edu"}, ["client_id"]),
+        ("moodle_oauth2_issuer", {"base_url": "http://idp.example.edu"}, ["base_url", "https://"]),
+        ("moodle_oauth2_issuer", {"endpoints": {"token": "http://idp.example.edu/token"}}, ["endpoints.token"]),
+        ("moodle_oauth2_issuer", {"endpoints": {"token": "not a url"}}, ["endpoints.token"]),
+        ("moodle_oauth2_issuer", {"user_field_mappings": {"sub": "shoe_size"}}, ["user_field_mappings.sub"]),
+        ("moodle_oauth2_issuer", {"show_on_login_page": "yes"}, ["show_on_login_page"]),
+        ("moodle_oauth2_issuer", {"service": "github"}, ["service"]),
+        ("moodle_oauth2_issuer", {"endpoints_mode": "replace"}, ["endpoints_mode"]),
+        ("moodle_oauth2_issuer", {"require_confirmation": "perhaps"}, ["require_confirmation"]),
         ("moodle_eduauth", {"action": "logout"}, ["action"]),
         ("moodle_eduauth", {"userid": "admin"}, ["userid"]),
         ("moodle_eduauth", {"act": "deleteAll"}, ["act"]),
@@ -236,6 +266,11 @@ def typed_cases():
         ("moodle_apilogin_user", {"stop_on_error": "no way"}, ["stop_on_error"]),
         ("moodle_apilogin_user", {"redirect": "moodle.example.edu/my/"}, ["redirect"]),
         ("moodle_apilogin_user", {"user_agent": "Mozilla\x00"}, ["user_agent"]),
+        ("moodle_apilogin_user", {"users_file": "/tmp/users.csv"}, ["user", "users_file"]),
+        ("moodle_apilogin_user", {"user": DELETE, "users_file": "/nonexistent/moodleops/users.csv"}, ["users_file"]),
+        ("moodle_apilogin_user", {"user": DELETE, "users_file": "/"}, ["users_file"]),
+        ("moodle_apilogin_user", {"user": DELETE, "users_file": "/nonexistent/users.json", "login": True,
+                                  "user_agent": "Mozilla/5.0"}, ["users_file"]),
     ]
     cases = [("%s-%s-%d" % (module, sorted(args)[0], index), module, args, names)
              for index, (module, args, names) in enumerate(rows)]

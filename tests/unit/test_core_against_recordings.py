@@ -125,3 +125,50 @@ def test_rest_success_decodes_json(version):
         client, _unused = client_for(site.url, token="0123456789abcdef0123456789abcdef")
         info = client.rest("core_webservice_get_site_info")
     assert info["release"] == RELEASES[version]
+
+
+# -- tool_mfa (f26): a login or a page that MFA intercepts is one clear error, not "login failed" --------------------
+MFA_TOTPONLY_LOGIN = ["f26-mfa-totponly-login-get", "f26-mfa-totponly-login-post", "f26-mfa-totponly-login-post-hop1",
+                      "f26-mfa-totponly-login-post-hop2"]
+MFA_IPRANGE_LOGIN = ["f26-mfa-iprange-login-get", "f26-mfa-iprange-login-post", "f26-mfa-iprange-login-post-hop1",
+                     "f26-mfa-iprange-login-post-hop2"]
+
+
+def test_a_login_intercepted_by_mfa_names_it_and_the_fix(version):
+    with ReplayServer(need(version, MFA_TOTPONLY_LOGIN), version) as site:
+        client, _unused = client_for(site.url, **ADMIN)
+        with pytest.raises(errors.MfaRequiredError) as caught:
+            client.session()
+    text = str(caught.value)
+    assert isinstance(caught.value, errors.LoginFailedError)
+    assert "multi-factor authentication" in text and "/admin/tool/mfa/auth.php" in text
+    assert "Unable to authenticate" in text and "iprange" in text and "moodle_mfa" in text
+    assert "Admin#12345" not in text and caught.value.errorcode == "mfa"
+    assert [path for _method, path, _body in site.seen][-1] == "/admin/tool/mfa/auth.php"
+
+
+def test_a_login_mfa_lets_through_by_iprange_is_a_session(version):
+    with ReplayServer(need(version, MFA_IPRANGE_LOGIN), version) as site:
+        client, _unused = client_for(site.url, **ADMIN)
+        assert client.session().user_id == 2
+
+
+def test_a_page_mfa_sends_to_auth_php_later_in_a_session(version):
+    steps = MFA_IPRANGE_LOGIN + ["f26-mfa-totponly-my", "f26-mfa-totponly-my-hop1"]
+    with ReplayServer(need(version, steps), version) as site:
+        client, _unused = client_for(site.url, **ADMIN)
+        client.session()
+        with pytest.raises(errors.MfaRequiredError) as caught:
+            client.page("my/")
+    text = str(caught.value)
+    assert "GET /my/" in text and "/admin/tool/mfa/auth.php" in text and "Unable to authenticate" in text
+
+
+def test_the_email_code_page_of_mfa(version):
+    steps = ["f26-mfa-emailtotp-login-get", "f26-mfa-emailtotp-login-post", "f26-mfa-emailtotp-login-post-hop1",
+             "f26-mfa-emailtotp-login-post-hop2"]
+    with ReplayServer(need(version, steps), version) as site:
+        client, _unused = client_for(site.url, **ADMIN)
+        with pytest.raises(errors.MfaRequiredError) as caught:
+            client.session()
+    assert "verification code" in str(caught.value)

@@ -74,6 +74,9 @@ def write_settings(state, data):
             continue
         before = get_setting(state, setting)
         state.set_config(setting.name, value, setting.component or None)
+        if setting.component.startswith("factor_") and setting.name == "enabled" and before != value:
+            from .mfa import enabled_changed
+            enabled_changed(state, setting.component, value)
         if before != value:
             count += 1
     return count
@@ -177,6 +180,9 @@ def render_section(ctx, section):
     elif section.kind == "ldap" and not state.php_extensions.get("ldap"):
         parts.append('<div class="box generalbox formsettingheading"><div class="alert alert-warning alert-block" '
                      'role="alert">The PHP LDAP module is not installed.</div></div>')
+    elif section.kind in ("managemfa", "mfafactor"):
+        from .mfa import section_top
+        parts.append(section_top(ctx, section))
     elif section.kind in ("authcas", "manageenrols", "enrollti", "ltiregistrations"):
         from . import cas, lti
         parts.append((cas.section_top if section.kind == "authcas" else lti.section_top)(ctx, section))
@@ -211,6 +217,8 @@ def settings(ctx):
         ctx.write = True
         if ctx.sesskey_ok():
             count = write_settings(ctx.state, ctx.post)
+            if ctx.post.get("s_tool_mfa_enabled") == "1":
+                ctx.session.mfa_passed = True       # the session that enables MFA is not thrown out (604)
             if count:
                 ctx.session.notifications.append(("success", "Changes saved"))
             ret = ctx.post.get("return")

@@ -26,7 +26,8 @@ def require_login(ctx):
         return redirect(ctx.url("/login/index.php"))
     if ctx.state.maintenance == "legacy" and not ctx.is_admin:
         return maintenance_page(ctx)
-    return None
+    from .mfa import intercept     # tool_mfa's after_require_login: pending MFA goes to auth.php (615)
+    return intercept(ctx)
 
 
 def require_admin(ctx, message="Access denied", errorcode="accessdenied", module="admin"):

@@ -42,7 +42,8 @@ def login_form(ctx, error=None):
 
 def _idp_html(ctx):
     from .cas import idp_html
-    return idp_html(ctx)
+    from .oauth2 import idp_buttons       # auth_oauth2's buttons (f25)
+    return idp_html(ctx) + idp_buttons(ctx)
 
 
 def render_login(ctx, error=None):
@@ -71,6 +72,10 @@ def index(ctx):
     testsession = ctx.get.get("testsession")
     if testsession is not None and ctx.method == "GET":
         if ctx.user and str(ctx.user["id"]) == str(testsession):
+            from .mfa import intercept      # tool_mfa: pending MFA goes to auth.php first (613)
+            pending = intercept(ctx)
+            if pending is not None:
+                return pending
             target = session.wantsurl or ctx.url("/my/")
             session.wantsurl = None
             return redirect(target)
