@@ -1,7 +1,8 @@
 """Write the site description's section lists from the section registry (plugins/module_utils/site/registry.py)
 into the files that must hold them as plain text: moodle_site's DOCUMENTATION (``sections`` choices and default),
-each role's defaults and argument_specs (``<role>_sections``) and task file (``site__apply_sections``), and the
-shared task file's ``site__known_sections``. ``--check`` changes nothing and fails when a file is not current (a unit
+each role's defaults and argument_specs (``<role>_sections``) and task file (``site__apply_sections``), the
+shared task file's ``site__known_sections``, the site role's lists and the audit's drift collector
+(playbooks/callback_plugins, which runs without the collection's imports). ``--check`` changes nothing and fails when a file is not current (a unit
 test runs it). Standard library only, plus the collection itself."""
 
 from __future__ import print_function
@@ -14,6 +15,8 @@ import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROLES = ("webservices", "sso")
+TUPLE = "tuple"     # a rule of the Python tuple SECTIONS = (...) (the audit's drift collector)
+QUOTED = "quoted"   # a rule of Jinja list literals: (QUOTED, (role, names)); the role's first section identifies them
 
 
 def registry():
@@ -27,6 +30,28 @@ def flow(names):
     return "[%s]" % ", ".join(names)
 
 
+def python_tuple(names, width=100):
+    """names as a tuple body wrapped under ``SECTIONS = (`` (pep8 line length)."""
+    lines, line = [], ""
+    for name in names:
+        item = '"%s", ' % name
+        if line and len(line) + len(item) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += item
+    lines.append(line.rstrip().rstrip(","))
+    return ("\n" + " " * len("SECTIONS = (")).join(lines)
+
+
+def quoted(names):
+    return "[%s]" % ", ".join("'%s'" % name for name in names)
+
+
+def rewrite_quoted(text, member, names):
+    """Replace every Jinja list literal (``['a', 'b']``) that holds ``'member'`` (the site role's task file)."""
+    return re.sub(r"\[(?:'[a-z0-9_]+', )*'%s'(?:, '[a-z0-9_]+')*\]" % member, lambda match: quoted(names), text)
+
+
 def rewrite(text, pattern, names):
     """Replace the flow list after each line matching ``pattern`` (a regex ending just before the list)."""
     return re.sub(r"(%s)\[[^\]\n]*\]" % pattern, lambda match: match.group(1) + flow(names), text, flags=re.M)
@@ -38,6 +63,12 @@ def targets(sections):
     files = [
         ("plugins/modules/moodle_site.py", [(r"^    choices: ", every), (r"^    default: ", every)]),
         ("roles/site/vars/main.yml", [(r"^site__known_sections: ", every)]),
+        ("roles/site/defaults/main.yml", [(r"^site_sections: ", every)]),
+        ("roles/site/meta/argument_specs.yml", [
+            (r"^      site_sections:\n(?:        .*\n)*?        choices: ", every),
+            (r"^      site_sections:\n(?:        .*\n)*?        default: ", every)]),
+        ("roles/site/tasks/main.yml", [(QUOTED, (role, sections.sections_of_role(role))) for role in ROLES]),
+        ("playbooks/callback_plugins/moodleops_drift.py", [(TUPLE, every)]),
     ]
     for role in ROLES:
         own = sections.sections_of_role(role)
@@ -52,7 +83,14 @@ def targets(sections):
 def apply_rules(text, rules):
     """``text`` with every (pattern, names) rule applied."""
     for pattern, names in rules:
-        text = rewrite(text, pattern, names)
+        if pattern == TUPLE:
+            text = re.sub(r"^SECTIONS = \([^)]*\)", lambda match: "SECTIONS = (%s)" % python_tuple(names), text,
+                          flags=re.M)
+        elif pattern == QUOTED:
+            _role, own = names
+            text = rewrite_quoted(text, own[0], own)
+        else:
+            text = rewrite(text, pattern, names)
     return text
 
 

@@ -33,7 +33,8 @@ import tempfile
 
 from ansible.plugins.callback import CallbackBase
 
-SECTIONS = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin")
+SECTIONS = ("webservices", "users", "roles", "services", "tokens", "auth_plugins", "oauth2_issuers",
+            "apilogin", "lti_platforms", "mfa")
 ENV = "MOODLEOPS_DRIFT_FILE"
 MOODLE_SITE = ("moodleops.auth.moodle_site", "moodle_site")
 

@@ -52,8 +52,8 @@ options:
         O(site) is skipped.
     type: list
     elements: str
-    choices: [webservices, users, roles, services, tokens, auth_plugins, apilogin, lti_platforms]
-    default: [webservices, users, roles, services, tokens, auth_plugins, apilogin, lti_platforms]
+    choices: [webservices, users, roles, services, tokens, auth_plugins, oauth2_issuers, apilogin, lti_platforms, mfa]
+    default: [webservices, users, roles, services, tokens, auth_plugins, oauth2_issuers, apilogin, lti_platforms, mfa]
   tokens_rotate:
     description: Rotate every token of the description that is not C(state=absent) (C(state=rotated)), instead of its state.
     type: bool

@@ -300,6 +300,84 @@ LTI_PLATFORM = _item(
             "then": {"required": list(LTI_PLATFORM_DETAILS)}}],
 )
 
+OAUTH2_ISSUER = _item(
+    "moodleops.auth.moodle_oauth2_issuer",
+    "An OAuth 2 service (issuer) of core's OAuth 2 services (one moodle_oauth2_issuer task each), found by name. "
+    "Sign-in with it needs auth_oauth2 enabled (auth_plugins). Issuer and endpoint URLs must be https://.",
+    {
+        "name": _str("The issuer's name (unique on the site: the key)."),
+        "state": _enum(["present", "absent"], "present: exists with these settings; absent: deleted.",
+                       default="present"),
+        "service": _enum(["custom", "google", "microsoft", "facebook", "nextcloud", "linkedin", "clever",
+                          "moodlenet"],
+                         "custom, or the template Moodle fills in (used when the issuer is created).",
+                         default="custom"),
+        "client_id": _str("The client ID the provider gave Moodle."),
+        "client_secret": _str("The client secret (a secret: use a vault variable)."),
+        "base_url": _str("The provider's base URL (https://): Moodle discovers the endpoints from "
+                         "<base_url>/.well-known/openid-configuration when the issuer is created.", format="uri"),
+        "image": _str("The logo URL of the login page button."),
+        "show_on_login_page": _enum(["everywhere", "login_page", "internal", "smtp"],
+                                    "everywhere: login page and internal services; login_page: login page only; "
+                                    "internal: internal services only; smtp: SMTP auth with XOAUTH2."),
+        "login_page_name": _str("The button's text on the login page (the name when empty)."),
+        "system_email": _str("The e-mail of the system account (SMTP with XOAUTH2)."),
+        "login_scopes": _str("Scopes of a login, space separated."),
+        "login_scopes_offline": _str("Scopes of an offline login, space separated."),
+        "login_params": _str("Extra parameters of a login request (a=b&c=d)."),
+        "login_params_offline": _str("Extra parameters of an offline login request."),
+        "allowed_domains": _str("E-mail domains allowed to sign in, comma separated (empty: any)."),
+        "require_confirmation": _bool("Require e-mail confirmation before linking an account."),
+        "basic_auth": _bool("Send the client credentials with HTTP basic authentication."),
+        "enabled": _bool("Enabled (listed and usable)."),
+        "endpoints": {"type": "object", "description": "Endpoints by name (authorization_endpoint, token_endpoint, "
+                                                       "userinfo_endpoint, ...) -> https:// URL.",
+                      "additionalProperties": {"type": "string"}},
+        "endpoints_mode": _enum(["append", "exact"], "append: add and update the endpoints given; exact: also "
+                                "delete the others.", default="append"),
+        "user_field_mappings": {"type": "object", "description": "User field mappings: the provider's claim -> "
+                                                                 "Moodle's user field.",
+                                "additionalProperties": {"type": "string"}},
+        "user_field_mappings_mode": _enum(["append", "exact"], "append: add and update the mappings given; exact: "
+                                          "also delete the others.", default="append"),
+    },
+    required=["name"],
+)
+
+
+MFA_FACTOR = {
+    "type": "object",
+    "description": "One factor: enabled, weight and its settings (names without s_factor_<name>_).",
+    "additionalProperties": False,
+    "properties": {
+        "enabled": _bool("The factor counts at login."),
+        "weight": {"type": "integer", "minimum": 0, "maximum": 100,
+                   "description": "Points the factor gives; a login needs 100."},
+        "settings": {"type": "object", "description": "The factor's settings as its settings page offers them "
+                                                      "(iprange: safeips, auth: goodauth, ...).",
+                     "additionalProperties": {"type": ["string", "integer", "boolean", "array"]}},
+    },
+}
+
+MFA = _item(
+    "moodleops.auth.moodle_mfa",
+    "Multi-factor authentication (tool_mfa, one moodle_mfa task): on or off, its factors and their order. After a "
+    "change the automation's own login is proved in a fresh session; a change that would lock it out is reverted "
+    "and fails.",
+    {
+        "enabled": _bool("tool_mfa on (every login needs factors worth 100) or off."),
+        "factors": {"type": "object",
+                    "description": "Factors by name (iprange, totp, email, auth, admin, nosetup, ... as the site "
+                                   "offers them).",
+                    "default": {}, "additionalProperties": MFA_FACTOR},
+        "factor_order": _strings("The order of the factors (names), first first."),
+        "settings": {"type": "object", "description": "Other tool_mfa settings (lockout, redir_exclusions, ...).",
+                     "default": {}, "additionalProperties": {"type": ["string", "integer", "boolean", "array"]}},
+        "lockout_check": _bool("Prove after a change that the automation's account still logs in (revert and fail "
+                               "otherwise).", default=True),
+    },
+)
+
 
 def _list(description, item):
     return {"type": "array", "description": description, "items": item}
@@ -314,8 +392,11 @@ SECTION_SCHEMAS = {
     "tokens": _list("Web service tokens (moodle_token).", TOKEN),
     "auth_plugins": _list("Auth plugins (moodle_auth_plugin); the order of the enabled ones is the site's "
                           "auth order.", AUTH_PLUGIN),
+    "oauth2_issuers": _list("OAuth 2 services (moodle_oauth2_issuer); sign-in with them needs auth_oauth2 enabled "
+                            "(auth_plugins).", OAUTH2_ISSUER),
     "apilogin": APILOGIN,
     "lti_platforms": _list("LTI 1.3 platform registrations of Moodle as a tool (moodle_lti_platform).", LTI_PLATFORM),
+    "mfa": MFA,
 }
 
 SCHEMA = {

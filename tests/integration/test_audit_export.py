@@ -35,7 +35,9 @@ from ansible_collections.moodleops.auth.plugins.plugin_utils.site_validate impor
 PLAYBOOKS = os.path.join(REPO_ROOT, "playbooks")
 EXAMPLE = os.path.join(PLAYBOOKS, "examples", "site.yml")
 # The example's test values (its vault_* defaults) and the apilogin secret the simulator is given.
-EXAMPLE_SECRETS = ("Ci-Bot#2027", "Teacher#2027", "apilogin-test-secret")
+EXAMPLE_SECRETS = ("Ci-Bot#2027", "Teacher#2027", "apilogin-test-secret", "oauth2-test-secret")
+# the export names the OAuth 2 client secret of the example as a vault placeholder: re-applying it needs the value
+OAUTH2_SECRET_VAR = "vault_oauth2_campus_idp_client_secret=oauth2-test-secret"
 RECAP = re.compile(r"localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 TIMES = {}
 
@@ -136,14 +138,18 @@ def journey(sim, workdir):
 
     before = sim_state(sim)
     control(sim, "cfg", {"component": "auth_userkey", "name": "keylifetime", "set": "120"})
+    given_name = [row for row in sim.state.oauth2_mappings.values() if row["externalfield"] == "given_name"][0]
+    given_name["internalfield"] = "alternatename"     # an admin changed a user field mapping by hand
     code, out, recap = runner.play("audit_drift", "audit.yml", "-e", "@" + example, "-e", "audit_report_file=" + report,
                                    "-e", "fail_on_drift=true")
     assert code != 0, out[-5000:]
     drift = json.loads(open(report).read())["drift"]
-    assert [entry["section"] for entry in drift] == ["auth_plugins"], drift
-    assert len(drift) == 1 and [line for line in drift[0]["changes"] if "keylifetime" in line] == drift[0]["changes"]
+    assert [entry["section"] for entry in drift] == ["auth_plugins", "oauth2_issuers"], drift
+    assert [line for line in drift[0]["changes"] if "keylifetime" in line] == drift[0]["changes"]
     assert "120" in drift[0]["changes"][0] and "60" in drift[0]["changes"][0]
-    assert "Drift in 1 task result(s), sections auth_plugins" in out
+    assert any("given_name" in line for line in drift[1]["changes"]), drift[1]
+    assert "Drift in 2 task result(s), sections auth_plugins, oauth2_issuers" in out
+    given_name["internalfield"] = "firstname"
     after = sim_state(sim)
     for key in ("users", "services", "tokens", "role_caps", "role_assignments", "protocols", "auth"):
         assert after[key] == before[key], key  # the audit wrote nothing (check mode)
@@ -156,7 +162,11 @@ def journey(sim, workdir):
     data = yaml.safe_load(text)
     assert validate(data["moodle_site"]) == [], validate(data["moodle_site"])
     site = data["moodle_site"]
-    assert set(site) == {"webservices", "users", "roles", "services", "tokens", "auth_plugins"}
+    assert set(site) == {"webservices", "users", "roles", "services", "tokens", "auth_plugins", "oauth2_issuers", "mfa"}
+    issuer = site["oauth2_issuers"][0]
+    assert issuer["client_secret"] == "{{ vault_oauth2_campus_idp_client_secret }}" and issuer["enabled"]
+    assert issuer["user_field_mappings"] == {"given_name": "firstname", "family_name": "lastname", "email": "email"}
+    assert site["mfa"]["enabled"] and site["mfa"]["factor_order"][:2] == ["iprange", "totp"]
     assert [user["username"] for user in site["users"]] == ["ci_bot", "jteacher"]
     assert all("password" not in user for user in site["users"])
     assert [role["shortname"] for role in site["roles"]] == ["ws_ci"]
@@ -167,12 +177,13 @@ def journey(sim, workdir):
     assert userkey["settings"]["keylifetime"] == "120" and userkey["state"] == "enabled"
 
     code, out, recap = runner.play("reapply", "provision_site.yml", "-e", "@%s" % exported,
-                                   "-e", "vault_jteacher_password=Teacher#2027")
+                                   "-e", "vault_jteacher_password=Teacher#2027", "-e", OAUTH2_SECRET_VAR)
     assert code == 0, out[-5000:]
     assert recap is not None and recap[1] == 0, "re-applying the export changed something: %s" % (recap,)
 
     code, out, recap = runner.play("audit_export", "audit.yml", "-e", "@%s" % exported,
-                                   "-e", "vault_jteacher_password=Teacher#2027", "-e", "audit_report_file=" + report,
+                                   "-e", "vault_jteacher_password=Teacher#2027", "-e", OAUTH2_SECRET_VAR,
+                                   "-e", "audit_report_file=" + report,
                                    "-e", "fail_on_drift=true")
     assert code == 0, out[-5000:]
     assert json.loads(open(report).read())["drift"] == []
@@ -245,7 +256,7 @@ def defaults_journey(sim, workdir):
     # auth plugins: the enabled ones, in the site's order; userkey only with settings away from their default
     enabled = [entry["name"] for entry in full["auth_plugins"] if entry["state"] == "enabled"]
     disabled = [entry["name"] for entry in full["auth_plugins"] if entry["state"] == "disabled"]
-    assert enabled == ["userkey", "apilogin", "lti"] and disabled
+    assert enabled == ["userkey", "apilogin", "lti", "oauth2"] and disabled
     assert [entry["name"] for entry in minimal["auth_plugins"]] == enabled
     assert all(entry["state"] == "enabled" for entry in minimal["auth_plugins"])
     userkey = dict((entry["name"], entry) for entry in minimal["auth_plugins"])["userkey"]["settings"]
@@ -268,7 +279,7 @@ def defaults_journey(sim, workdir):
 
     for label in ("minimal", "full"):
         code, out, recap = runner.play("reapply_" + label, "provision_site.yml", "-e", "@%s" % (workdir / (
-            "%s.yml" % label)), "-e", "vault_jteacher_password=Teacher#2027")
+            "%s.yml" % label)), "-e", "vault_jteacher_password=Teacher#2027", "-e", OAUTH2_SECRET_VAR)
         assert code == 0, out[-5000:]
         assert recap is not None and recap[1] == 0, "re-applying the %s export changed something: %s" % (label, recap)
 

@@ -34,7 +34,8 @@ from tls_certs import make_test_certificates
 
 APIKEY = "apilogin-test-secret"
 VAULT_PASSWORD = "Vault#Awx-2027"
-SITE_SECRETS = {"vault_ci_bot_password": "Ci-Bot#2027", "vault_teacher_password": "Teacher#2027"}  # in the vault
+SITE_SECRETS = {"vault_ci_bot_password": "Ci-Bot#2027", "vault_teacher_password": "Teacher#2027",
+                "vault_oauth2_client_secret": "oauth2-test-secret"}  # in the vault
 NOT_EMPTY = "must not be empty"
 # what the job must not inherit from the shell that runs pytest: a job container starts without them
 INHERITED = ("MOODLE", "MOODLEOPS_", "ANSIBLE_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")

@@ -43,12 +43,19 @@ def complete_site():
                     "ip_restriction": "10.0.0.0/8"}],
         "auth_plugins": [{"name": "userkey", "state": "enabled",
                           "settings": {"mappingfield": "username", "keylifetime": 60}}],
+        "oauth2_issuers": [{"name": "Campus IdP", "client_id": "moodle", "client_secret": "{{ vault_oauth2_secret }}",
+                            "show_on_login_page": "everywhere", "require_confirmation": True,
+                            "endpoints": {"authorization_endpoint": "https://idp.example.edu/authorize"},
+                            "user_field_mappings": {"email": "email"}}],
         "apilogin": {"secret": "{{ vault_apilogin_secret }}",
                      "users": [{"username": "stud1", "firstname": "S", "lastname": "One", "email": "s1@example.edu"}]},
         "lti_platforms": [{"name": "Canvas", "platform_id": "https://canvas.instructure.com", "client_id": "1000042",
                            "authentication_request_url": "https://sso.canvaslms.com/api/lti/authorize_redirect",
                            "jwks_url": "https://sso.canvaslms.com/api/lti/security/jwks",
                            "access_token_url": "https://sso.canvaslms.com/login/oauth2/token"}],
+        "mfa": {"enabled": True, "factors": {"iprange": {"enabled": True, "weight": 100,
+                                                         "settings": {"safeips": ["10.0.0.0/8"]}}},
+                "factor_order": ["iprange"]},
     }
 
 
@@ -349,8 +356,8 @@ def test_action_invalid_lists_every_problem_in_msg():
     assert result["failed"] and result["valid"] is False
     assert result["problems"] == expected
     assert result["msg"].splitlines() == ["moodle_site is not valid (%d problems):" % len(expected)] + expected
-    assert result["sections"] == ["webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin",
-                                  "lti_platforms"]
+    assert result["sections"] == ["webservices", "users", "roles", "services", "tokens", "auth_plugins",
+                                  "oauth2_issuers", "apilogin", "lti_platforms", "mfa"]
 
 
 def test_action_needs_site_and_takes_semantic():
@@ -404,7 +411,8 @@ LEFT_OUT = {
     "apilogin": {
         "user": "one user; the section is bulk (users)",
         "login": "one user only (logUser)", "user_agent": "with login only", "redirect": "with login only",
-        "state": "per user: apilogin.users[].state"},
+        "state": "per user: apilogin.users[].state",
+        "users_file": "a file of users read by the module; the description is itself a file"},
 }
 # section -> (module, schema of one entry, module options deliberately not in the entries: reason), from the registry.
 SECTIONS = dict((section.name, (section.module, SCHEMA["properties"][section.name].get(
@@ -510,7 +518,10 @@ def test_every_object_is_closed():
         if isinstance(schema.get("items"), dict):
             walk(schema["items"], where + "[]")
     walk(SCHEMA, "moodle_site")
-    assert sorted(open_maps) == ["moodle_site.auth_plugins[].settings", "moodle_site.roles[].capabilities"]
+    assert sorted(open_maps) == ["moodle_site.auth_plugins[].settings", "moodle_site.mfa.factors",
+                                 "moodle_site.mfa.factors.*.settings", "moodle_site.mfa.settings",
+                                 "moodle_site.oauth2_issuers[].endpoints",
+                                 "moodle_site.oauth2_issuers[].user_field_mappings", "moodle_site.roles[].capabilities"]
 
 
 def test_schema_is_draft_2020_12():

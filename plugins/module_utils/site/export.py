@@ -51,6 +51,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.site.defaults impor
     auth_plugin_defaults,
     user_defaults_left_out,
 )
+from ansible_collections.moodleops.auth.plugins.module_utils.site.export_sign_in import read_mfa, read_oauth2
 from ansible_collections.moodleops.auth.plugins.module_utils.site.findings import security_findings, unmanaged
 from ansible_collections.moodleops.auth.plugins.module_utils.site.token_pairing import (
     iso_time,
@@ -138,6 +139,8 @@ class SiteReader:
         roles = self.read_roles()
         auth = self.read_auth_plugins()
         tokens = self.read_tokens(services)
+        oauth2 = read_oauth2(self.client, self.redact, self.placeholders, placeholder, variable_name)
+        mfa = read_mfa(self.client, self.settings)
         pruned = self.prune(check_mode) if prune_token_store else []
         site = {
             "wwwroot": self.client.base_url,
@@ -147,6 +150,8 @@ class SiteReader:
             "services": services,
             "roles": roles["site"],
             "tokens": tokens["site"],
+            "oauth2_issuers": oauth2["site"],
+            "mfa": mfa["site"],
         }
         webservices = {"enabled": enabled, "protocols": sorted(name for name, on in protocols.items() if on),
                        "exclusive": True, "services": []}
@@ -160,6 +165,10 @@ class SiteReader:
             "tokens": tokens["description"],
             "auth_plugins": auth["description"],
         }
+        if oauth2["description"]:
+            description["oauth2_issuers"] = oauth2["description"]
+        if mfa["description"] is not None:
+            description["mfa"] = mfa["description"]
         description["users"] = self.read_users(self.referenced_users(description))
         result = {
             "description": description,

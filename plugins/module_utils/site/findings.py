@@ -64,6 +64,8 @@ def security_findings(site, stale_store_entries=()):
             findings.append(_finding("apilogin_allowipaddr_empty", "high", "auth_apilogin/allowipaddr",
                                      "empty: any address can call the signed API (including logUser, which mints "
                                      "login tokens): list the hosts that call it"))
+    findings.extend(oauth2_findings(site.get("oauth2_issuers") or []))
+    findings.extend(mfa_findings(site.get("mfa")))
     for item in stale_store_entries:
         if item.get("pruned"):
             continue
@@ -71,6 +73,63 @@ def security_findings(site, stale_store_entries=()):
                                  "%s: the controller keeps the value of a token that is not on the site (a site "
                                  "restored from a backup, or a token deleted outside Ansible); it is not exported. "
                                  "Remove it with moodle_site_info prune_token_store: true" % item["reason"]))
+    return findings
+
+
+# OAuth 2 issuers shown on the login page: Moodle's show_on_login_page values that put a button there.
+ON_LOGIN_PAGE = ("everywhere", "login_page")
+# Safe IP ranges that are every address.
+EVERY_ADDRESS = ("0.0.0.0/0", "::/0", "0/0", "::0/0")
+
+
+def oauth2_findings(issuers):
+    """Findings on the site's OAuth 2 issuers (``SiteReader.read_oauth2``): e-mail linking without a check, broken
+    login buttons."""
+    findings = []
+    for issuer in issuers:
+        subject = "oauth2 issuer %s" % issuer["name"]
+        mappings = issuer.get("user_field_mappings") or {}
+        links_by_email = "email" in mappings.values()
+        if links_by_email and not issuer.get("require_confirmation") and not (issuer.get("allowed_domains") or "").strip():
+            findings.append(_finding(
+                "oauth2_email_unconfirmed", "high", subject,
+                "maps the provider's e-mail to Moodle's email without require_confirmation and without "
+                "allowed_domains: anyone who can set that e-mail address at the provider signs in as the Moodle "
+                "account that has it (Moodle's docs warn about this account takeover path); tick "
+                "require_confirmation or list allowed_domains"))
+        if issuer.get("show_on_login_page") in ON_LOGIN_PAGE:
+            if not issuer.get("enabled"):
+                findings.append(_finding("oauth2_login_button_disabled", "low", subject,
+                                         "set to show on the login page but disabled: no button is shown; enable "
+                                         "it or set show_on_login_page: internal"))
+            elif not issuer.get("endpoints"):
+                findings.append(_finding("oauth2_login_button_no_endpoints", "medium", subject,
+                                         "set to show on the login page but has no endpoints (a discovery that "
+                                         "failed, or a template saved without internet): nobody can sign in "
+                                         "with it; give its endpoints or delete and re-create it with base_url"))
+    return findings
+
+
+def mfa_findings(mfa):
+    """Findings on multi-factor authentication (``SiteReader.read_mfa``; None: tool_mfa not read)."""
+    if mfa is None:
+        return []
+    if not mfa.get("enabled"):
+        return [_finding("mfa_off", "medium", "tool_mfa/enabled",
+                         "multi-factor authentication is off: site administrators sign in with a password alone "
+                         "(manual accounts cannot be switched off); turn it on (moodle_mfa) with factors the "
+                         "automation passes, e.g. iprange with the controller's address")]
+    findings = []
+    iprange = (mfa.get("factors") or {}).get("iprange") or {}
+    if iprange.get("enabled"):
+        ranges = (iprange.get("settings") or {}).get("safeips") or []
+        if isinstance(ranges, str):
+            ranges = ranges.split()
+        wide = [value for value in ranges if value.strip().replace(" ", "") in EVERY_ADDRESS]
+        if wide:
+            findings.append(_finding("mfa_iprange_everything", "high", "factor_iprange/safeips",
+                                     "the safe IP range %s covers every address: the factor passes everyone; list "
+                                     "only the networks that need it (the automation's address)" % ", ".join(wide)))
     return findings
 
 

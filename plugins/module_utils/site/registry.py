@@ -15,13 +15,16 @@ __metaclass__ = type
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import apilogin as _apilogin
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import auth_plugins as _auth_plugins
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import lti_platform as _lti_platform
+from ansible_collections.moodleops.auth.plugins.module_utils.resources import mfa as _mfa
+from ansible_collections.moodleops.auth.plugins.module_utils.resources import oauth2_issuers as _oauth2_issuers
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import roles as _roles
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import services as _services
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import tokens as _tokens
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import users as _users
 from ansible_collections.moodleops.auth.plugins.module_utils.resources import webservice as _webservice
 
-_RESOURCES = (_webservice, _users, _roles, _services, _tokens, _auth_plugins, _apilogin, _lti_platform)
+_RESOURCES = (_webservice, _users, _roles, _services, _tokens, _auth_plugins, _oauth2_issuers, _apilogin, _lti_platform,
+              _mfa)
 SECTIONS = tuple(sorted((resource.SECTION for resource in _RESOURCES), key=lambda section: section.order))
 SECTION_NAMES = tuple(section.name for section in SECTIONS)
 
