@@ -6,7 +6,10 @@
 #                            of 1,000 and 10,000 users, the uri-loop baseline
 #   bench/users_file.py      moodle_apilogin_user users_file: 10,000-user create and unchanged re-run per ansible-core
 #                            line (2.16, 2.19, 2.21), 10k/30k/100k scale with peak memory, rate vs a keep-alive loop
-# Each prints markdown tables. About 15 minutes; --full adds apilogin_bulk's 10,000-user creations (~12 more) and
+#   bench/many_sites.py      playbooks/provision_sites.yml on 20 simulated sites: wall time with forks 1, 5 and 20
+#                            (first apply and re-run), logins and requests per site, with 150 ms of server time per
+#                            request (--full: also the simulator as it is, 3 rounds)
+# Each prints markdown tables. About 20 minutes; --full adds apilogin_bulk's 10,000-user creations (~12 more) and
 # users_file's 5 rounds and 100,000 users (~8 more).
 # Not part of the test command: figures, not pass/fail.
 set -eu
@@ -23,3 +26,5 @@ echo
 "$PY" bench/login_per_play.py 3
 "$PY" bench/apilogin_bulk.py ${FULL[@]+"${FULL[@]}"}
 if [ ${#FULL[@]} -gt 0 ]; then "$PY" bench/users_file.py; else "$PY" bench/users_file.py --quick; fi
+"$PY" bench/many_sites.py 1 20 150
+if [ ${#FULL[@]} -gt 0 ]; then "$PY" bench/many_sites.py 3 20 0; fi
