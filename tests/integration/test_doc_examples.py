@@ -119,6 +119,9 @@ PREREQUISITES = {
         files={"mysite.yml": "playbooks/examples/site.yml"}, cfg=APILOGIN_CFG),
     "docs/sign-in-apilogin.md#Manage users": dict(
         why="'Set the plugin up': apikey and allowipaddr (the controller) set on the Moodle host", cfg=APILOGIN_CFG),
+    "docs/sign-in-apilogin.md#Users from a file (`users_file`)": dict(
+        why="the plugin set up ('Set the plugin up'); files/students.csv next to the playbook, as the text shows it",
+        cfg=APILOGIN_CFG, files={"files/students.csv": "tests/integration/doc_files/students.csv"}),
     "docs/sign-in-apilogin.md#Log a user in": dict(
         why="the plugin set up and enabled ('Set the plugin up'); 'a user of the site (here student1, e.g. one of "
             "the students above)'",
@@ -209,6 +212,7 @@ def run_example(key, version, workdir):
             for user in need.get("users", []):
                 control(sim.url, "user", user)
             for name, source in need.get("files", {}).items():
+                (workdir / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(os.path.join(REPO_ROOT, source), str(workdir / name))
             if need.get("token"):
                 variable, user, service, name = need["token"]
