@@ -105,30 +105,28 @@ def parse_issuer_form(page):
     return found
 
 
-def parse_endpoint_rows(page):
-    """The endpoints table of an issuer (endpoints.php?issuerid=N): [{id, name, url}] in page order."""
+def child_rows(page, path, id_name, first, second):
+    """The rows of an issuer's endpoints or mappings table: [{id, first: cell 1, second: cell 2}] in page order, a
+    row known by its edit link (``path``?...&``id_name``=N&action=edit)."""
     found = []
     for row in page.rows:
         for link in row.links:
-            if ENDPOINTS_PATH in link.href and query_of(link.href).get("action") == "edit":
-                endpoint_id = id_param(link.href, "endpointid")
-                if endpoint_id is not None and len(row.cells) >= 2:
-                    found.append({"id": endpoint_id, "name": row.cells[0], "url": row.cells[1]})
+            if path in link.href and query_of(link.href).get("action") == "edit":
+                row_id = id_param(link.href, id_name)
+                if row_id is not None and len(row.cells) >= 2:
+                    found.append({"id": row_id, first: row.cells[0], second: row.cells[1]})
                 break
     return found
+
+
+def parse_endpoint_rows(page):
+    """The endpoints table of an issuer (endpoints.php?issuerid=N): [{id, name, url}] in page order."""
+    return child_rows(page, ENDPOINTS_PATH, "endpointid", "name", "url")
 
 
 def parse_mapping_rows(page):
     """The user field mappings table of an issuer: [{id, external, internal}] in page order."""
-    found = []
-    for row in page.rows:
-        for link in row.links:
-            if MAPPINGS_PATH in link.href and query_of(link.href).get("action") == "edit":
-                mapping_id = id_param(link.href, "userfieldmappingid")
-                if mapping_id is not None and len(row.cells) >= 2:
-                    found.append({"id": mapping_id, "external": row.cells[0], "internal": row.cells[1]})
-                break
-    return found
+    return child_rows(page, MAPPINGS_PATH, "userfieldmappingid", "external", "internal")
 
 
 def parse_confirm_form(page):
