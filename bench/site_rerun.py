@@ -23,7 +23,8 @@ from tests.moodle_sim import Simulator  # noqa: E402
 
 EXAMPLE = os.path.join(ROOT, "playbooks", "examples", "site.yml")
 PLAYBOOK = os.path.join(ROOT, "playbooks", "provision_site.yml")
-SECTIONS = ["webservices", "users", "roles", "services", "tokens", "auth_plugins", "apilogin", "lti_platforms"]
+SECTIONS = ["webservices", "users", "roles", "services", "tokens", "auth_plugins", "oauth2_issuers", "apilogin",
+            "lti_platforms", "mfa"]
 APILOGIN_SECRET = "apilogin-test-secret"      # the example's vault_apilogin_secret default
 
 
@@ -137,7 +138,7 @@ def main():
               "session, if still valid, is reused):\n" % logins)
         print("| section | objects | requests | requests per object | writes |")
         print("|---|---:|---:|---:|---:|")
-        for section in SECTIONS:
+        for section in SECTIONS + sorted(set(split) - set(SECTIONS)):   # a section added since: at the end
             row = split.get(section)
             if row:
                 per_object = row["requests"] / float(row["objects"] or 1)
