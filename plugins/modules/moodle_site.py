@@ -12,13 +12,14 @@ module: moodle_site
 short_description: Apply a site description (every section) in one task, with one login
 version_added: 0.2.0
 description:
-  - Converges the sections C(webservices), C(users), C(roles), C(services), C(tokens), C(auth_plugins), C(apilogin)
-    and C(lti_platforms) of a site description (docs/site-description.md) in one task, with one login and one
-    connection, in that order.
+  - Converges the sections C(webservices), C(users), C(roles), C(services), C(tokens), C(auth_plugins),
+    C(oauth2_issuers), C(apilogin), C(lti_platforms) and C(mfa) of a site description (docs/site-description.md) in
+    one task, with one login and one connection, in that order.
   - Each entry is handled exactly as one task of its module would handle it (M(moodleops.auth.moodle_webservice_enable),
     M(moodleops.auth.moodle_user), M(moodleops.auth.moodle_role), M(moodleops.auth.moodle_external_service),
     M(moodleops.auth.moodle_token), M(moodleops.auth.moodle_auth_plugin), M(moodleops.auth.moodle_apilogin_user)
-    once per user state, M(moodleops.auth.moodle_lti_platform)) - the entry's keys are that module's
+    once per user state, M(moodleops.auth.moodle_lti_platform), M(moodleops.auth.moodle_oauth2_issuer),
+    M(moodleops.auth.moodle_mfa)) - the entry's keys are that module's
     options, checked the same way, read first and written only where they differ, every write read back.
     An idempotent re-run makes no write.
   - The first entry that fails ends the task (as a failing task ends a play), with a message naming the section,

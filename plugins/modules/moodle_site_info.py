@@ -159,7 +159,10 @@ description:
   description:
     - The site as a site description (C(moodle_site)); validates with C(moodleops.auth.moodle_site_validate) and,
       applied to the same site, changes nothing. Sections C(webservices), C(users), C(roles), C(services),
-      C(tokens), C(auth_plugins) (C(apilogin) users are identity data and are not exported). Without
+      C(tokens), C(auth_plugins), C(oauth2_issuers) (when the site has any; endpoints and mappings in C(exact) mode,
+      the client secret as a vault placeholder listed in RV(placeholders)) and C(mfa) (every factor's state and
+      weight, the settings of the enabled ones, their order); C(apilogin) users are identity data and are not
+      exported. Without
       O(export_defaults), what equals Moodle's default is left out (RV(defaults_left_out)).
   returned: success
   type: dict
@@ -212,6 +215,18 @@ site:
           not show it), missing_capabilities, value_in_token_store, method.
       type: list
       elements: dict
+    oauth2_issuers:
+      description:
+        - Every OAuth 2 issuer with id, name, service, enabled, show_on_login_page, require_confirmation, basic_auth,
+          allowed_domains and the other form fields, endpoints (name to URL), user_field_mappings (claim to field),
+          client_secret_set (whether one is set; never the secret).
+      type: list
+      elements: dict
+    mfa:
+      description:
+        - Multi-factor authentication (tool_mfa) - C(enabled), C(factors) (name to enabled, weight and, for an
+          enabled factor, its settings), C(factor_order) (the enabled factors in order); null without tool_mfa.
+      type: dict
 security:
   description:
     - Findings of what real sites get wrong, each with C(check), C(severity) (high, medium, low, info), C(subject)
@@ -219,7 +234,9 @@ security:
       C(token_store_stale_entry) (low, subject C(token_store entry <key>), for each entry of RV(stale_store_entries)
       not pruned),
       C(mobile_web_service_on), C(service_not_restricted), C(userkey_iprestriction_off) and
-      C(userkey_iprestriction_unknown), C(apilogin_allowipaddr_empty) and C(apilogin_allowipaddr_unknown).
+      C(userkey_iprestriction_unknown), C(apilogin_allowipaddr_empty) and C(apilogin_allowipaddr_unknown),
+      C(oauth2_email_unconfirmed) (high), C(oauth2_login_button_no_endpoints), C(oauth2_login_button_disabled),
+      C(mfa_off) and C(mfa_iprange_everything) (high).
   returned: success
   type: list
   elements: dict
