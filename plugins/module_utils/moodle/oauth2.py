@@ -25,7 +25,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     OAuth2DiscoveryError,
     PageError,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, id_param, query_of
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, field_errors, id_param, query_of
 
 ISSUERS_PATH = "admin/tool/oauth2/issuers.php"
 ENDPOINTS_PATH = "admin/tool/oauth2/endpoints.php"
@@ -57,7 +57,6 @@ TEXT_FIELDS = (
 SSL_ONLY = "For security reasons only https connections are allowed, sorry."
 DISCOVERY_FAILED = "Could not discover service endpoints"
 
-FIELD_ERROR = re.compile(r'<div[^>]*\bid="id_error_([A-Za-z0-9_]+)"[^>]*>\s*([^<]*?)\s*</div>', re.S)
 NOTIFICATION = re.compile(r'<div class="alert alert-(success|info|warning|danger|error)\b[^"]*"[^>]*>(.*?)<button', re.S)
 TAGS = re.compile(r"<[^>]+>")
 
@@ -146,8 +145,8 @@ def parse_confirm_message(page):
 
 
 def parse_field_errors(html):
-    """{field: message} of a form Moodle sent back instead of saving it (div#id_error_<field> with text)."""
-    return dict((field, unescape(text)) for field, text in FIELD_ERROR.findall(html or "") if text.strip())
+    """{field: message} of a form Moodle sent back instead of saving it (page_parser.field_errors)."""
+    return dict(field_errors(html))
 
 
 def parse_notifications(html):

@@ -21,12 +21,6 @@ __metaclass__ = type
 import json
 import re
 
-
-try:
-    from html.parser import HTMLParser
-except ImportError:  # pragma: no cover
-    from HTMLParser import HTMLParser
-
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     FormRejectedError,
     InvalidInputError,
@@ -34,7 +28,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     UnexpectedAnswerError,
 )
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.password_policy import POLICY_KEYS, POLICY_SECTION
-from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page
+from ansible_collections.moodleops.auth.plugins.module_utils.page_parser import Page, field_errors
 
 LIST_PATH = "admin/user.php"
 EDIT_PATH = "user/editadvanced.php"
@@ -243,62 +237,6 @@ def auth_dependencies(html, form_id=None):
 def auths_without_password(html, form_id=None):
     """The auth plugins for which the form disables newpassword, as a set."""
     return set(auth for auth, fields in auth_dependencies(html, form_id).items() if "newpassword" in fields)
-
-
-class _FieldErrors(HTMLParser):
-    """Texts of ``div.invalid-feedback#id_error_<field>``; nested blocks become separate sentences."""
-
-    def __init__(self):
-        HTMLParser.__init__(self, convert_charrefs=True)
-        self.errors = []
-        self._field = None
-        self._depth = 0
-        self._chunks = []
-
-    def handle_starttag(self, tag, attrs):
-        """Start collecting at a field's error div; inside one, block tags break lines."""
-        if self._field is not None:
-            if tag in ("div", "p", "br", "li"):
-                self._chunks.append("\n")
-            if tag not in ("br", "input", "img"):
-                self._depth += 1
-            return
-        attrs = dict(attrs)
-        element_id = attrs.get("id") or ""
-        if tag == "div" and element_id.startswith("id_error_") and "invalid-feedback" in (attrs.get("class") or ""):
-            self._field = element_id[len("id_error_"):]
-            self._depth = 1
-            self._chunks = []
-
-    def handle_endtag(self, tag):
-        """At the end of a field's error div, keep (field, text) when it has text."""
-        if self._field is None or tag in ("br", "input", "img"):
-            return
-        self._depth -= 1
-        if tag in ("div", "p", "li"):
-            self._chunks.append("\n")
-        if self._depth <= 0:
-            lines = [" ".join(line.split()) for line in "".join(self._chunks).split("\n")]
-            text = " ".join(line for line in lines if line)
-            if text:
-                self.errors.append((self._field, text))
-            self._field = None
-
-    def handle_data(self, data):
-        """Text inside a field's error div."""
-        if self._field is not None:
-            self._chunks.append(data)
-
-
-def field_errors(html):
-    """[(field, message)] shown by a re-rendered moodleform; never any input's value."""
-    parser = _FieldErrors()
-    try:
-        parser.feed(html or "")
-        parser.close()
-    except Exception:  # a broken page still yields what was parsed so far
-        pass
-    return parser.errors
 
 
 # -- the pages ----------------------------------------------------------------------------------------------------
