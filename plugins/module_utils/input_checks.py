@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import re
 
 try:
@@ -30,6 +31,12 @@ _CONTROL_BUT_LINES = re.compile(u"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MINIMUMS = {"timeout": 1, "retries": 0, "userid": 1, "course_id": 1, "poll_interval": 0.1}
 URL_MAX = 2048   # the practical limit of browsers and web servers
 _SHOWN = 40
+
+
+def did_you_mean(name, valid):
+    """' (did you mean X?)' for the valid name closest to a refused one, or ''."""
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
+    return " (did you mean %s?)" % close[0] if close else ""
 
 
 def _shown(value):

@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import difflib
 import re
 
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
@@ -17,7 +16,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     PluginNotInstalledError,
     WriteNotAppliedError,
 )
-from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem
+from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import boolean_control_problem, did_you_mean
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.admin_settings import field_name, moodle_value
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.auth_plugins import (
     ALWAYS_ENABLED,
@@ -134,8 +133,7 @@ class AuthPluginResource(Resource):
 
     def unknown_setting(self, name, valid):
         """settings.<name>, not a setting of the plugin, with the closest valid name when there is one."""
-        close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
-        return "settings.%s%s" % (name, " (did you mean %s?)" % close[0] if close else "")
+        return "settings.%s%s" % (name, did_you_mean(name, valid))
 
     def valid_settings(self):
         """The names of the plugin's settings: its settings page's fields (http), or its stored config values and

@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import difflib
-
 from ansible_collections.moodleops.auth.plugins.module_utils.converge import Resource
 from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     InvalidInputError,
@@ -24,6 +22,7 @@ from ansible_collections.moodleops.auth.plugins.module_utils.errors import (
     MoodleError,
     WriteNotAppliedError,
 )
+from ansible_collections.moodleops.auth.plugins.module_utils.input_checks import did_you_mean
 from ansible_collections.moodleops.auth.plugins.module_utils.moodle.mfa import (
     MANAGE_SECTION,
     HttpMfa,
@@ -45,12 +44,6 @@ def factor_name(name):
     """A factor's name without its factor_ prefix."""
     name = ("%s" % name).strip()
     return name[len("factor_"):] if name.startswith("factor_") else name
-
-
-def closest(name, valid):
-    """' (did you mean X?)' for the closest valid name, or ''."""
-    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.6)
-    return " (did you mean %s?)" % close[0] if close else ""
 
 
 def lines(value):
@@ -238,14 +231,14 @@ class MfaResource(Resource):
             name for name in set(self.order) - set(offered) if name not in self.wanted_factors)
         if unknown:
             raise InvalidInputError("Unknown MFA factors: %s." % ", ".join(
-                name + closest(name, offered) for name in unknown),
+                name + did_you_mean(name, offered) for name in unknown),
                 hint="The site offers: %s. Nothing was written." % ", ".join(sorted(offered)))
         manage = self.form(MANAGE_SECTION, "tool_mfa")
         valid = [name for name in manage.fields if name != "enabled" and name != "guidancefiles"]
         unknown = sorted(set(self.params.get("settings") or {}) - set(valid))
         if unknown:
             raise InvalidInputError("Unknown tool_mfa settings: %s." % ", ".join(
-                "settings." + name + closest(name, valid) for name in unknown),
+                "settings." + name + did_you_mean(name, valid) for name in unknown),
                 hint="Manage multi-factor authentication offers: %s. Nothing was written." % ", ".join(sorted(valid)))
         factors = dict((row["name"], {"enabled": bool(row["enabled"]), "weight": row["weight"], "settings": {}})
                        for row in rows)
@@ -258,7 +251,7 @@ class MfaResource(Resource):
             unknown = sorted(set(asked) - set(valid))
             if unknown:
                 raise InvalidInputError("Unknown settings of factor %s: %s." % (name, ", ".join(
-                    "factors.%s.settings.%s%s" % (name, key, closest(key, valid)) for key in unknown)),
+                    "factors.%s.settings.%s%s" % (name, key, did_you_mean(key, valid)) for key in unknown)),
                     hint="factor_%s offers: %s. Nothing was written." % (name, ", ".join(valid) or "none"))
             factors[name]["settings"] = dict((key, form.values.get(key)) for key in asked)
         return {"enabled": manage.values.get("enabled") == "1",
